@@ -15,12 +15,14 @@ hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 
 # 1. Node packages ------------------------------------------------------------
 node_stamp="node_modules/.setup-stamp"
-node_want="$(node --version) $(hash_of package-lock.json scripts/tfjs-node-from-wheel.sh)"
+node_want="$(node --version) $(hash_of package-lock.json scripts/tfjs-node-from-wheel.sh patches/*.patch)"
 if [ "$(cat "$node_stamp" 2>/dev/null)" != "$node_want" ]; then
   say "installing Node packages (npm ci, about 15 s)"
   npm ci --ignore-scripts --no-audit --no-fund
   # Install scripts run one package at a time, so that tfjs-node's own can fail alone.
   npm rebuild --foreground-scripts zeromq esbuild
+  # Our tslab fixes (patches/): spec fields in kernel_info_reply and error replies, iopub error messages.
+  npx --no-install patch-package
   say "tfjs-node: trying its official install (downloads libtensorflow 2.9.1 and a prebuilt addon)"
   if ! npm rebuild --foreground-scripts @tensorflow/tfjs-node; then
     say "tfjs-node: the official download host is unreachable; building from the tensorflow-cpu wheel instead"
