@@ -1,0 +1,82 @@
+// Parameters, initialisers, shapes and errors of lib/model.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-node';
+import { basicRNNCell, createModel, fullyConnected } from '../lib/model';
+
+const config = { nSteps: 28, nInputs: 28, nNeurons: 128, nOutputs: 10, learningRate: 0.001, seed: 7 };
+
+test('basicRNNCell has one glorot-uniform kernel [nInputs + nNeurons, nNeurons] and a zero bias, as in TF-1', () => {
+  const cell = basicRNNCell({ numUnits: 128, inputSize: 28, seed: 1 });
+  assert.deepEqual(cell.kernel.shape, [156, 128]);
+  assert.deepEqual(cell.bias.shape, [128]);
+  const w = Array.from(cell.kernel.dataSync());
+  const limit = Math.sqrt(6 / (156 + 128));
+  assert.ok(w.every((v) => Math.abs(v) <= limit), 'a kernel value lies outside the glorot limit');
+  // Uniform on [-limit, limit] has standard deviation limit / sqrt(3).
+  const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+  assert.ok(Math.abs(std / (limit / Math.sqrt(3)) - 1) < 0.02, `kernel std ${std} is not glorot-uniform's`);
+  assert.ok(cell.bias.dataSync().every((v) => v === 0), 'bias is not zero');
+  cell.dispose();
+});
+
+test('fullyConnected has glorot-uniform weights [inputSize, numOutputs] and zero biases', () => {
+  const dense = fullyConnected({ inputSize: 128, numOutputs: 10, activationFn: null, seed: 1 });
+  assert.deepEqual(dense.weights.shape, [128, 10]);
+  const limit = Math.sqrt(6 / 138);
+  assert.ok(dense.weights.dataSync().every((v) => Math.abs(v) <= limit));
+  assert.ok(dense.biases.dataSync().every((v) => v === 0));
+  dense.dispose();
+});
+
+test('the same seed gives the same initial weights, another seed different ones', () => {
+  const [a, b, c] = [createModel(config), createModel(config), createModel({ ...config, seed: 8 })];
+  const values = (m: typeof a) => m.variables.map((v) => Array.from(v.dataSync()));
+  assert.deepEqual(values(a), values(b));
+  assert.notDeepEqual(values(a)[0], values(c)[0]);
+  [a, b, c].forEach((m) => m.dispose());
+});
+
+test('logits, logitsPerStep and predict have the documented shapes; the last step equals logits', () => {
+  const model = createModel(config);
+  const x = tf.randomUniform([4, 28, 28], 0, 1, 'float32', 3) as tf.Tensor3D;
+  const before = tf.memory().numTensors;
+  const logits = model.logits(x);
+  const perStep = model.logitsPerStep(x);
+  assert.deepEqual(logits.shape, [4, 10]);
+  assert.deepEqual(perStep.shape, [4, 28, 10]);
+  const last = tf.tidy(() => tf.squeeze(tf.slice(perStep, [0, 27, 0], [4, 1, 10]), [1]));
+  assert.ok(tf.tidy(() => tf.max(tf.abs(tf.sub(last, logits))).dataSync()[0]!) < 1e-6);
+  const classes = model.predict(x.dataSync() as Float32Array);
+  assert.ok(classes instanceof Int32Array && classes.length === 4);
+  const expected = tf.argMax(logits, 1);
+  assert.deepEqual(Array.from(classes), Array.from(expected.dataSync()));
+  tf.dispose([logits, perStep, last, expected]);
+  assert.equal(tf.memory().numTensors, before);
+  x.dispose();
+  model.dispose();
+});
+
+test('trainStep and accuracy leave no tensors behind', () => {
+  const model = createModel(config);
+  const x = new Float32Array(5 * 28 * 28).fill(0.5);
+  const y = new Int32Array([1, 2, 3, 4, 5]);
+  model.trainStep(x, y);
+  const before = tf.memory().numTensors;
+  model.trainStep(x, y);
+  model.accuracy(x, y);
+  model.loss(x, y);
+  model.predict(x);
+  assert.equal(tf.memory().numTensors, before);
+  model.dispose();
+});
+
+test('createModel and the model name the argument that is wrong', () => {
+  assert.throws(() => createModel({ ...config, nNeurons: -3 }), /Expected `nNeurons` to be a positive integer, got -3/);
+  assert.throws(() => createModel({ ...config, learningRate: 0 }), /Expected `learningRate` to be a positive number, got 0/);
+  const model = createModel(config);
+  const wrong = tf.zeros([2, 28, 27]) as tf.Tensor3D;
+  assert.throws(() => model.logits(wrong), /Expected `x` of shape \[batch, 28, 28\], got \[2, 28, 27\]/);
+  wrong.dispose();
+  model.dispose();
+});
