@@ -1,0 +1,275 @@
+// Downloads a file from the first mirror that serves it whole and with the right
+// checksum. The bytes go to a hidden temporary file in the target folder and are
+// renamed into place only once verified, so an interrupted or bad download never
+// leaves a file that a later run would load.
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
+import * as path from 'path';
+
+/** What a downloaded file must match. */
+export interface Checksum {
+  /** SHA-256, hex. */
+  sha256: string;
+  /** MD5, hex; checked as well when given. */
+  md5?: string;
+  /** Size in bytes; checked as well when given. */
+  size?: number;
+}
+
+export interface DownloadProgress {
+  file: string;
+  url: string;
+  received: number;
+  /** From Content-Length; undefined when the server does not say. */
+  total: number | undefined;
+  /** True once, after the last byte. */
+  done: boolean;
+}
+
+export type ProgressReporter = (progress: DownloadProgress) => void;
+
+export interface DownloadOptions {
+  /** Base URLs, tried in order; `file` is appended to each. */
+  mirrors: readonly string[];
+  /** Limit on waiting for a response, and on any silence while the body arrives. Default 15000. */
+  timeoutMs?: number;
+  /** Called as bytes arrive; default `progressBar()`, false for none. */
+  progress?: ProgressReporter | false;
+}
+
+/** One mirror's failure. */
+export interface DownloadAttempt {
+  url: string;
+  reason: string;
+  /** False when no HTTP response came back at all (DNS, refused, unreachable, timeout). */
+  reachedServer: boolean;
+}
+
+/** Every mirror failed for `file`; `attempts` says why, one entry per mirror. */
+export class DownloadError extends Error {
+  constructor(
+    readonly file: string,
+    readonly attempts: readonly DownloadAttempt[],
+  ) {
+    super(
+      `Could not download ${file}: ` +
+        (attempts.length === 0 ? 'no mirrors given' : attempts.map((a) => `${a.url}: ${a.reason}`).join('; ')),
+    );
+    this.name = 'DownloadError';
+  }
+
+  /** True when no mirror answered at all: the machine is most likely offline. */
+  get offline(): boolean {
+    return this.attempts.length > 0 && this.attempts.every((a) => !a.reachedServer);
+  }
+}
+
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly reachedServer: boolean,
+  ) {
+    super(message);
+  }
+}
+
+function describeNetworkError(err: NodeJS.ErrnoException): string {
+  return err.code && !err.message.includes(err.code) ? `${err.code} ${err.message}` : err.message;
+}
+
+/** Resolves with a 200 response, following up to `redirects` redirects. */
+function get(url: string, timeoutMs: number, redirects = 5): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      reject(new AttemptError('not a valid URL', false));
+      return;
+    }
+    const client = parsed.protocol === 'https:' ? https : parsed.protocol === 'http:' ? http : null;
+    if (client === null) {
+      reject(new AttemptError(`unsupported protocol ${parsed.protocol}`, false));
+      return;
+    }
+    // Covers DNS, connect and TLS: the socket's own timeout starts only once it exists.
+    const timer = setTimeout(
+      () => req.destroy(new AttemptError(`no response within ${timeoutMs} ms`, false)),
+      timeoutMs,
+    );
+    const req = client.get(parsed, (res) => {
+      clearTimeout(timer);
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (status >= 300 && status < 400 && location !== undefined) {
+        res.resume();
+        if (redirects === 0) reject(new AttemptError('too many redirects', true));
+        else get(new URL(location, parsed).toString(), timeoutMs, redirects - 1).then(resolve, reject);
+        return;
+      }
+      if (status !== 200) {
+        res.resume();
+        reject(new AttemptError(`HTTP ${status} ${res.statusMessage ?? ''}`.trim(), true));
+        return;
+      }
+      // A body error before the reader attaches must not go unhandled; the reader still sees it.
+      res.on('error', () => undefined);
+      resolve(res);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(err instanceof AttemptError ? err : new AttemptError(describeNetworkError(err), false));
+    });
+  });
+}
+
+async function removeQuietly(file: string): Promise<void> {
+  await fs.promises.rm(file, { force: true });
+}
+
+/** Streams one URL into `dest` via a temporary file; verifies before the rename. */
+async function fetchVerified(
+  url: string,
+  file: string,
+  dest: string,
+  checksum: Checksum,
+  timeoutMs: number,
+  progress: ProgressReporter | undefined,
+): Promise<number> {
+  const res = await get(url, timeoutMs);
+  const lengthHeader = res.headers['content-length'];
+  const total = lengthHeader === undefined ? undefined : Number(lengthHeader);
+  const dir = path.dirname(dest);
+  const tmp = path.join(dir, `.${path.basename(dest)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`);
+  let handle: fs.promises.FileHandle | undefined;
+  let renamed = false;
+  let idle: NodeJS.Timeout | undefined;
+  let received = 0;
+  let finished = false;
+  const armIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => res.destroy(new AttemptError(`no data for ${timeoutMs} ms`, true)), timeoutMs);
+  };
+  try {
+    await fs.promises.mkdir(dir, { recursive: true });
+    handle = await fs.promises.open(tmp, 'wx');
+    const sha256 = crypto.createHash('sha256');
+    const md5 = crypto.createHash('md5');
+    armIdle();
+    try {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        armIdle();
+        sha256.update(chunk);
+        md5.update(chunk);
+        received += chunk.length;
+        await handle.write(chunk);
+        progress?.({ file, url, received, total, done: false });
+      }
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err instanceof AttemptError) throw err;
+      throw new AttemptError(
+        `connection lost after ${received}${total === undefined ? '' : ` of ${total}`} bytes (${describeNetworkError(err)})`,
+        true,
+      );
+    } finally {
+      clearTimeout(idle);
+    }
+    if (total !== undefined && received !== total) {
+      throw new AttemptError(`connection closed after ${received} of ${total} bytes`, true);
+    }
+    finished = true;
+    progress?.({ file, url, received, total, done: true });
+    if (checksum.size !== undefined && received !== checksum.size) {
+      throw new AttemptError(`expected ${checksum.size} bytes, found ${received}`, true);
+    }
+    const sha = sha256.digest('hex');
+    if (sha !== checksum.sha256.toLowerCase()) {
+      throw new AttemptError(`expected SHA-256 ${checksum.sha256}, found ${sha}`, true);
+    }
+    const md5Hex = md5.digest('hex');
+    if (checksum.md5 !== undefined && md5Hex !== checksum.md5.toLowerCase()) {
+      throw new AttemptError(`expected MD5 ${checksum.md5}, found ${md5Hex}`, true);
+    }
+    // On disk before the rename makes it visible, so a crash cannot leave a short file.
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.promises.rename(tmp, dest);
+    renamed = true;
+    return received;
+  } catch (e) {
+    if (e instanceof AttemptError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw new AttemptError(`could not write ${dest}: ${describeNetworkError(err)}`, true);
+  } finally {
+    // End a half-drawn progress line, so that what is printed next starts on its own line.
+    if (!finished && received > 0) progress?.({ file, url, received, total, done: true });
+    res.destroy();
+    await handle?.close().catch(() => undefined);
+    if (!renamed) await removeQuietly(tmp);
+  }
+}
+
+/**
+ * Downloads `file` from the first of `options.mirrors` that serves it whole and
+ * matching `checksum`, into `dir/file` (created if missing).
+ * @returns the URL that served it, its size, and the mirrors that failed before it.
+ * @throws DownloadError naming every mirror's failure; nothing is left in `dir` then.
+ */
+export async function downloadFile(
+  file: string,
+  dir: string,
+  checksum: Checksum,
+  options: DownloadOptions,
+): Promise<{ url: string; bytes: number; failed: DownloadAttempt[] }> {
+  const timeoutMs = options.timeoutMs ?? 15000;
+  if (!(timeoutMs > 0)) throw new Error(`Expected \`timeoutMs\` to be a positive number, got ${timeoutMs}`);
+  const progress = options.progress === false ? undefined : (options.progress ?? progressBar());
+  const dest = path.join(dir, file);
+  const failed: DownloadAttempt[] = [];
+  for (const mirror of options.mirrors) {
+    const url = mirror.endsWith('/') ? mirror + file : `${mirror}/${file}`;
+    try {
+      const bytes = await fetchVerified(url, file, dest, checksum, timeoutMs, progress);
+      return { url, bytes, failed };
+    } catch (e) {
+      const err = e as AttemptError;
+      failed.push({ url, reason: err.message, reachedServer: err.reachedServer === true });
+    }
+  }
+  throw new DownloadError(file, failed);
+}
+
+function megabytes(n: number): string {
+  return (n / 1e6).toFixed(1);
+}
+
+/**
+ * A one-line progress bar redrawn in place with `\r` (a terminal and Jupyter both do
+ * so), ending with a newline when the file is complete.
+ * @param write where the text goes; default process.stdout.
+ */
+export function progressBar(write: (text: string) => void = (t) => void process.stdout.write(t)): ProgressReporter {
+  let shown = '';
+  return ({ file, received, total, done }) => {
+    let line: string;
+    if (total !== undefined && total > 0) {
+      const fraction = Math.min(1, received / total);
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      line =
+        `Downloading ${file} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ` +
+        `${String(Math.floor(fraction * 100)).padStart(3)}% ${megabytes(received)}/${megabytes(total)} MB`;
+    } else {
+      line = `Downloading ${file} ${megabytes(received)} MB`;
+    }
+    // Redraw only when the text changes: a few dozen writes per file, not one per chunk.
+    if (line !== shown || done) {
+      shown = line;
+      write(`\r${line}${done ? '\n' : ''}`);
+    }
+  };
+}
