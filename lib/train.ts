@@ -1,0 +1,153 @@
+/**
+ * The seed's In[5]: for each epoch, one Adam step per batch of the training
+ * set, then the accuracy on the last batch and on the first 1000 test images.
+ */
+import * as tf from '@tensorflow/tfjs-node';
+import type { Model } from './model';
+import { throwIfAborted } from './interrupt';
+
+/** What `train` needs of a data set (lib/data.ts's `DataSet`). */
+export interface TrainingData {
+  readonly numExamples: number;
+  nextBatch(batchSize: number): { images: Float32Array; labels: Int32Array };
+}
+export interface TestData {
+  /** [numExamples, nSteps * nInputs] */
+  readonly images: Float32Array;
+  /** [numExamples] */
+  readonly labels: Int32Array;
+  readonly numExamples: number;
+}
+
+export interface EpochResult {
+  epoch: number;
+  /** Accuracy on the epoch's last training batch. */
+  accTrain: number;
+  /** Accuracy on the first `testSize` test images. */
+  accTest: number;
+}
+
+export interface TrainOptions {
+  nEpochs: number;
+  batchSize: number;
+  /** Test images scored after each epoch; the seed's 1000. */
+  testSize?: number;
+  /** Batches per epoch; default floor(train.numExamples / batchSize), as in the seed. */
+  iterationsPerEpoch?: number;
+  /** Aborting it stops training within one batch; `train` then frees its tensors and throws the AbortError. */
+  signal?: AbortSignal;
+  onBatch?: (progress: { epoch: number; iteration: number; iterationsPerEpoch: number }) => void;
+  onEpoch?: (result: EpochResult) => void | Promise<void>;
+}
+
+// Yielding to the event loop lets the kernel draw progress and see an
+// interrupt. A yield costs about 5 us against about 3 ms for a batch, so
+// doing it every few batches is free and keeps the notebook responsive.
+const BATCHES_PER_YIELD = 4;
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`Expected \`${name}\` to be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Trains `model` on `data.train` as the seed's In[5] does. Prints nothing;
+ * pass `onEpoch: (r) => console.log(formatEpochLine(r))` for the seed's output.
+ * @returns one result per epoch
+ */
+export async function train(
+  model: Model,
+  data: { train: TrainingData; test: TestData },
+  options: TrainOptions,
+): Promise<EpochResult[]> {
+  const { nSteps, nInputs } = model.config;
+  const nEpochs = positiveInteger('nEpochs', options.nEpochs);
+  const batchSize = positiveInteger('batchSize', options.batchSize);
+  const testSize = positiveInteger('testSize', options.testSize ?? 1000);
+  const iterationsPerEpoch = positiveInteger(
+    'iterationsPerEpoch',
+    options.iterationsPerEpoch ?? Math.floor(data.train.numExamples / batchSize),
+  );
+  if (testSize > data.test.numExamples) {
+    throw new Error(`Expected \`testSize\` to be at most the ${data.test.numExamples} test examples, got ${testSize}`);
+  }
+  const { signal, onBatch, onEpoch } = options;
+  throwIfAborted(signal);
+
+  // The seed's X_test[:1000], y_test[:1000]: made once, scored after every epoch.
+  const xTest = tf.tensor3d(data.test.images.subarray(0, testSize * nSteps * nInputs), [testSize, nSteps, nInputs]);
+  const yTest = tf.tensor1d(data.test.labels.subarray(0, testSize), 'int32');
+  const results: EpochResult[] = [];
+  try {
+    for (let epoch = 0; epoch < nEpochs; epoch++) {
+      let batch: { images: Float32Array; labels: Int32Array } | undefined;
+      for (let iteration = 0; iteration < iterationsPerEpoch; iteration++) {
+        if (iteration % BATCHES_PER_YIELD === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        throwIfAborted(signal);
+        batch = data.train.nextBatch(batchSize);
+        model.trainStep(batch.images, batch.labels);
+        onBatch?.({ epoch, iteration, iterationsPerEpoch });
+      }
+      const last = batch as { images: Float32Array; labels: Int32Array };
+      const result = { epoch, accTrain: model.accuracy(last.images, last.labels), accTest: model.accuracy(xTest, yTest) };
+      results.push(result);
+      await onEpoch?.(result);
+    }
+  } finally {
+    tf.dispose([xTest, yTest]);
+  }
+  return results;
+}
+
+/**
+ * Formats a number as NumPy (before 1.14) printed a float32, which is what
+ * the seed shows: C's `%.6g` of the float32 value, plus `.0` when that leaves
+ * only digits (0.926667, 0.94, 0.958, 1.0, 0.0).
+ */
+export function formatFloat32(x: number): string {
+  const v = Math.fround(x);
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const sign = v < 0 || Object.is(v, -0) ? '-' : '';
+  let digits = '0'.repeat(PRECISION);
+  let exponent = 0;
+  if (v !== 0) {
+    // Exact decimal digits of the value, then rounded half to even like C's printf
+    // (JS's toPrecision rounds ties up: 54103.25 would give 54103.3, printf 54103.2).
+    const [mantissa = '', exp = ''] = Math.abs(v).toExponential(99).split('e');
+    const all = mantissa.replace('.', '');
+    exponent = Number(exp);
+    digits = all.slice(0, PRECISION);
+    const rest = all.slice(PRECISION);
+    const last = Number(digits[PRECISION - 1]);
+    const roundUp = rest[0]! > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || last % 2 === 1));
+    if (roundUp) {
+      const up = String(Number(digits) + 1);
+      if (up.length > PRECISION) exponent += 1;
+      digits = up.slice(0, PRECISION);
+    }
+  }
+  let text: string;
+  if (exponent < -4 || exponent >= PRECISION) {
+    const mantissa = stripZeros(`${digits[0]}.${digits.slice(1)}`);
+    text = `${mantissa}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  } else if (exponent < 0) {
+    text = stripZeros(`0.${'0'.repeat(-exponent - 1)}${digits}`);
+  } else {
+    text = stripZeros(`${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`);
+  }
+  return /^\d+$/.test(text) ? `${sign}${text}.0` : `${sign}${text}`;
+}
+
+const PRECISION = 6;
+
+function stripZeros(fixed: string): string {
+  return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
+}
+
+/** The seed's per-epoch line: `0 Train accuracy: 0.94 Test accuracy: 0.928`. */
+export function formatEpochLine(r: EpochResult): string {
+  return `${r.epoch} Train accuracy: ${formatFloat32(r.accTrain)} Test accuracy: ${formatFloat32(r.accTest)}`;
+}
