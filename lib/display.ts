@@ -1,0 +1,117 @@
+/**
+ * The tslab glue: the one module that talks to the kernel's display channel.
+ *
+ * A figure goes out as one mime bundle: the Plotly JSON, which JupyterLab 4
+ * renders interactively (jupyterlab-plotly, from the `plotly` Python package),
+ * plus a one-line `text/plain` for front ends without a Plotly renderer. Saving
+ * the notebook from JupyterLab adds an `image/png` snapshot to the same output,
+ * and scripts/render-static.ts adds one after a headless run, so GitHub and the
+ * nbconvert HTML export show the charts too. No plotly.js is embedded.
+ *
+ * tslab is required lazily, so importing this module outside a kernel (unit
+ * tests) loads nothing; displaying outside a kernel throws.
+ */
+import { randomBytes } from 'crypto';
+import { figureSummary, type Figure } from './charts';
+
+export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+
+/** A display_data bundle: mime type → content (JSON types as objects, text as strings). */
+export type MimeBundle = Record<string, unknown>;
+
+/** The content of a display_data / update_display_data message, as tslab sends it. */
+export interface DisplayContent {
+  data: MimeBundle;
+  metadata: Record<string, unknown>;
+  transient: { display_id?: string };
+}
+
+/** Sends one display message; `update` turns it into update_display_data for `transient.display_id`. */
+export type DisplayWriter = (content: DisplayContent, update: boolean) => void;
+
+interface TslabJupyter {
+  lastWriteDisplayData: DisplayWriter | null;
+}
+
+/**
+ * The running kernel's message writer. tslab's public `Display.raw` wraps this
+ * same function but sends a single mime type per message; a bundle (Plotly JSON
+ * and its text fallback together) needs the function itself. tslab is pinned
+ * to 1.0.22 in package.json, and the kernel's own copy is the one resolved from
+ * lib/, so this is the very function `display.raw` calls.
+ */
+function kernelWriter(): DisplayWriter {
+  const jupyter = require('tslab/dist/jupyter') as TslabJupyter;
+  const write = jupyter.lastWriteDisplayData;
+  if (typeof write !== 'function') {
+    throw new Error('Expected to run in a notebook cell on the tslab kernel, found no kernel to display to (tslab has not executed a cell in this process)');
+  }
+  return write;
+}
+
+/** The mime bundle of a figure: Plotly JSON plus a text summary. */
+export function figureBundle(figure: Figure): MimeBundle {
+  return { [PLOTLY_MIME]: figure, 'text/plain': figureSummary(figure) };
+}
+
+/**
+ * One output in the cell that can be replaced in place: the first `show` sends
+ * display_data with a fresh display id, later ones update_display_data with the
+ * same id. The id is transient (not stored in the .ipynb), so re-runs store the
+ * same output.
+ */
+export interface Slot {
+  show(bundle: MimeBundle): void;
+}
+
+export function newSlot(write: DisplayWriter = kernelWriter()): Slot {
+  const id = randomBytes(8).toString('hex');
+  let shown = false;
+  return {
+    show(bundle) {
+      write({ data: bundle, metadata: {}, transient: { display_id: id } }, shown);
+      shown = true;
+    },
+  };
+}
+
+/** Shows a Plotly figure in the cell output. */
+export function showFigure(figure: Figure, write: DisplayWriter = kernelWriter()): void {
+  write({ data: figureBundle(figure), metadata: {}, transient: {} }, false);
+}
+
+/** A chart that is redrawn in place, e.g. accuracy after each epoch. */
+export interface LiveFigure {
+  update(figure: Figure): void;
+}
+
+/**
+ * Shows `initial` and returns a handle whose `update` replaces that same
+ * output with a new figure.
+ *
+ * JupyterLab hands an update of the same mime type to the existing renderer,
+ * and jupyterlab-plotly's renderer ignores a new model once it has drawn a
+ * graph. So each update first swaps the output to its text summary (a
+ * different renderer), then to the new figure, which JupyterLab renders with a
+ * fresh Plotly renderer. nbclient and the stored notebook keep the last bundle.
+ */
+export function liveFigure(initial: Figure, write: DisplayWriter = kernelWriter()): LiveFigure {
+  const slot = newSlot(write);
+  slot.show(figureBundle(initial));
+  return {
+    update(figure) {
+      slot.show({ 'text/plain': figureSummary(figure) });
+      slot.show(figureBundle(figure));
+    },
+  };
+}
+
+/** A line of text that is replaced in place (progress). */
+export interface TextLine {
+  update(text: string): void;
+}
+
+export function liveText(write: DisplayWriter = kernelWriter()): TextLine {
+  const slot = newSlot(write);
+  return { update: (text) => slot.show({ 'text/plain': text }) };
+}

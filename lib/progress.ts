@@ -1,0 +1,92 @@
+/**
+ * Live training progress in the cell output, one line replaced in place:
+ *
+ *   epoch 2/5 · iteration 350/1100 · elapsed 0:12 · about 0:25 left
+ *
+ * The formatting and the estimate are pure functions; `createProgress` adds the
+ * throttle (a few updates a second, so neither the kernel channel nor the
+ * stored notebook is flooded) and the display.
+ */
+import { liveText, type TextLine } from './display';
+
+/** Formats seconds as m:ss, or h:mm:ss from an hour on. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new Error(`Expected \`seconds\` to be a finite number >= 0, got ${seconds}`);
+  }
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/**
+ * Seconds left at the average pace so far, or undefined before the first
+ * iteration (no pace yet).
+ */
+export function estimateRemaining(done: number, total: number, elapsedSeconds: number): number | undefined {
+  if (done <= 0) return undefined;
+  return (elapsedSeconds * Math.max(0, total - done)) / done;
+}
+
+/** The progress line: "iteration 350/1100 · elapsed 0:12 · about 0:25 left", prefixed by `label`. */
+export function formatProgress(p: { done: number; total: number; elapsedSeconds: number; label?: string }): string {
+  const parts = [`iteration ${p.done}/${p.total}`, `elapsed ${formatDuration(p.elapsedSeconds)}`];
+  const left = estimateRemaining(p.done, p.total, p.elapsedSeconds);
+  if (p.done >= p.total) parts.push('done');
+  else parts.push(left === undefined ? 'estimating time left' : `about ${formatDuration(left)} left`);
+  if (p.label) parts.unshift(p.label);
+  return parts.join(' · ');
+}
+
+export interface Progress {
+  /** Reports `done` iterations; shown at most once per `minIntervalMs`, and always when done reaches total. */
+  tick(done: number, label?: string): void;
+  /** Shows the final line now. */
+  done(): void;
+}
+
+export interface ProgressOptions {
+  total: number;
+  label?: string;
+  /** Smallest gap between two displayed updates (250 ms: four a second). */
+  minIntervalMs?: number;
+  /** Where the line goes; the cell output by default. */
+  line?: TextLine;
+  /** Clock in milliseconds; tests pass a fake one. */
+  now?: () => number;
+}
+
+/** Shows a progress line at once and returns the handle that updates it in place. */
+export function createProgress(options: ProgressOptions): Progress {
+  const { total, label, minIntervalMs = 250, now = Date.now } = options;
+  if (!Number.isInteger(total) || total <= 0) {
+    throw new Error(`Expected \`total\` to be a positive integer, got ${total}`);
+  }
+  const line = options.line ?? liveText();
+  const start = now();
+  let lastShown = -Infinity;
+  let current = 0;
+  let currentLabel = label;
+  const show = (): void => {
+    const t = now();
+    lastShown = t;
+    line.update(formatProgress({ done: current, total, elapsedSeconds: (t - start) / 1000, label: currentLabel }));
+  };
+  show();
+  return {
+    tick(done, newLabel) {
+      if (!Number.isFinite(done) || done < 0 || done > total) {
+        throw new Error(`Expected \`done\` to be a number in 0 … ${total}, got ${done}`);
+      }
+      current = done;
+      if (newLabel !== undefined) currentLabel = newLabel;
+      if (done === total || now() - lastShown >= minIntervalMs) show();
+    },
+    done() {
+      show();
+    },
+  };
+}
