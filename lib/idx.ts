@@ -140,7 +140,8 @@ class IdxAssembler {
   finish(): void {
     if (this.body === undefined) {
       throw new Error(
-        `Expected ${this.file} to start with a ${this.header.length}-byte IDX ${this.what} header, ` +
+        `Expected ${this.file} to start with ${this.header.length === 8 ? 'an' : 'a'} ${this.header.length}-byte ` +
+          `IDX ${this.what} header, ` +
           `found ${this.headerFilled} bytes`,
       );
     }
