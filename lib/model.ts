@@ -14,18 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-node';
 import { adamOptimizer, AdamOptimizer } from './adam';
-
-/** A uniform [0, 1) generator; mulberry32, so that a seed fixes the initial weights. */
-function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng, randomSeed } from './random';
 
 /**
  * TF-1's default initialiser for `get_variable` and `fully_connected`
@@ -48,7 +37,7 @@ function positiveInteger(name: string, value: number): number {
 }
 
 function rngFor(seed: number | undefined): () => number {
-  return seed === undefined ? Math.random : createRng(seed);
+  return createRng(seed ?? randomSeed());
 }
 
 export interface BasicRNNCell {
