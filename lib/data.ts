@@ -174,7 +174,7 @@ export interface ReadDataSetsOptions {
   mirrors?: readonly string[];
   /** Checksums of the files to download, by file name. Default `mnistChecksums`. */
   checksums?: Readonly<Record<string, Checksum>>;
-  /** Limit on each wait for a mirror (connect, response, silence). Default 15000 ms. */
+  /** Limit on each wait for a mirror (connect, response, silence). Default 10000 ms. */
   timeoutMs?: number;
   /** Download progress display; default a progress bar on stdout, false for none. */
   progress?: ProgressReporter | false;

@@ -33,7 +33,7 @@ export type ProgressReporter = (progress: DownloadProgress) => void;
 export interface DownloadOptions {
   /** Base URLs, tried in order; `file` is appended to each. */
   mirrors: readonly string[];
-  /** Limit on waiting for a response, and on any silence while the body arrives. Default 15000. */
+  /** Limit on waiting for a response, and on any silence while the body arrives. Default 10000. */
   timeoutMs?: number;
   /** Called as bytes arrive; default `progressBar()`, false for none. */
   progress?: ProgressReporter | false;
@@ -225,7 +225,7 @@ export async function downloadFile(
   checksum: Checksum,
   options: DownloadOptions,
 ): Promise<{ url: string; bytes: number; failed: DownloadAttempt[] }> {
-  const timeoutMs = options.timeoutMs ?? 15000;
+  const timeoutMs = options.timeoutMs ?? 10000;
   if (!(timeoutMs > 0)) throw new Error(`Expected \`timeoutMs\` to be a positive number, got ${timeoutMs}`);
   const progress = options.progress === false ? undefined : (options.progress ?? progressBar());
   const dest = path.join(dir, file);
