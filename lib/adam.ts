@@ -14,6 +14,7 @@
  * rather than once per variable (about 50).
  */
 import * as tf from '@tensorflow/tfjs-node';
+import { nativeOps } from './native-ops';
 
 export interface AdamConfig {
   learningRate: number;
@@ -74,16 +75,17 @@ export function adamOptimizer(config: AdamConfig, variables: readonly tf.Variabl
     }
     t += 1;
     const lrT = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    const ops = nativeOps();
     tf.tidy(() => {
-      const g = tf.concat(gradients.map((x) => x.reshape([-1])));
+      const g = ops.concat(gradients.map((x) => ops.reshape(x, [-1])), 0);
       const c = constants;
-      const newM = tf.add(tf.mul(m, c.beta1), tf.mul(g, c.oneMinusBeta1));
-      const newV = tf.add(tf.mul(v, c.beta2), tf.mul(tf.square(g), c.oneMinusBeta2));
-      const step = tf.mul(tf.div(newM, tf.add(tf.sqrt(newV), c.epsilon)), lrT);
-      m.assign(newM);
-      v.assign(newV);
-      const steps = tf.split(step, sizes);
-      vars.forEach((x, i) => x.assign(tf.sub(x, (steps[i] as tf.Tensor).reshape(x.shape))));
+      const newM = ops.add(ops.mul(m, c.beta1), ops.mul(g, c.oneMinusBeta1));
+      const newV = ops.add(ops.mul(v, c.beta2), ops.mul(ops.square(g), c.oneMinusBeta2));
+      const step = ops.mul(ops.div(newM, ops.add(ops.sqrt(newV), c.epsilon)), tf.scalar(lrT));
+      m.assign(newM as tf.Tensor1D);
+      v.assign(newV as tf.Tensor1D);
+      const steps = ops.split(step, sizes, 0);
+      vars.forEach((x, i) => x.assign(ops.sub(x, ops.reshape(steps[i] as tf.Tensor, x.shape))));
     });
   }
 

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-node';
 import { adamOptimizer, AdamOptimizer } from './adam';
+import { nativeOps } from './native-ops';
 import { createRng, randomSeed } from './random';
 
 /**
@@ -216,66 +217,61 @@ export interface Model {
 
 /**
  * Gradients of the mean cross-entropy for the model of `createModel`,
- * written out by hand. Time runs along the first axis, so that the input
- * projection of all steps is one matMul, the per-step work is three ops
- * forward and two backward, and the weight gradients are one matMul each,
- * after the loop.
+ * written out by hand: the training fast path. The input projection of all
+ * steps is one matMul, each step is three ops forward and two backward, and
+ * the kernel's gradient is one matMul after the loop. Ops are called on the
+ * native backend directly (lib/native-ops.ts), where per-op overhead is lowest.
  *
- * With h_t = tanh(x_t Wx + h_{t-1} Wh + b) and logits = h_T Wy + by:
+ * With h_t = tanh([x_t, h_{t-1}] @ kernel + bias), h_{-1} = 0, and
+ * logits = h_T @ weights + biases:
  *   dLogits = (softmax(logits) - oneHot(y)) / batch
- *   dh_T    = dLogits Wy^T
- *   dz_t    = dh_t * (1 - h_t^2),  dh_{t-1} = dz_t Wh^T
- *   dWx = sum_t x_t^T dz_t,  dWh = sum_t h_{t-1}^T dz_t,  db = sum_t sum_batch dz_t
+ *   dh_T    = dLogits @ weights^T
+ *   dz_t    = dh_t * (1 - h_t^2),   dh_{t-1} = dz_t @ Wh^T  (Wh: the kernel's lower rows)
+ *   dKernel = sum_t [x_t, h_{t-1}]^T @ dz_t,   dBias = sum over t and batch of dz_t
  *
  * @param x [batch, nSteps, nInputs]
  * @param y [batch] int32
- * @returns gradients for [kernel, bias, weights, biases]
+ * @returns logits [batch, nOutputs], loss (mean, a scalar), and the
+ *   gradients of the loss for [kernel, bias, weights, biases]
  */
 export function rnnGradients(
   cell: BasicRNNCell,
   dense: FullyConnected,
   x: tf.Tensor3D,
   y: tf.Tensor1D,
-): { logits: tf.Tensor2D; gradients: tf.Tensor[] } {
+): { logits: tf.Tensor2D; loss: tf.Scalar; gradients: tf.Tensor[] } {
+  const ops = nativeOps();
   const [batch, nSteps, nInputs] = x.shape;
   const nNeurons = cell.numUnits;
-  const nOutputs = dense.biases.shape[0];
   return tf.tidy(() => {
-    const wx = tf.slice(cell.kernel, [0, 0], [nInputs, nNeurons]);
-    const wh = tf.slice(cell.kernel, [nInputs, 0], [nNeurons, nNeurons]);
-    const xs = tf.reshape(tf.transpose(x, [1, 0, 2]), [nSteps * batch, nInputs]);
-    const inputPart = tf.unstack(tf.reshape(tf.add(tf.matMul(xs, wx), cell.bias), [nSteps, batch, nNeurons]));
+    const [wx, wh] = ops.split(cell.kernel, [nInputs, nNeurons], 0) as [tf.Tensor2D, tf.Tensor2D];
+    // Rows in (example, step) order: one matMul projects every step's input.
+    const xRows = ops.reshape(x, [-1, nInputs]);
+    const inputPart = ops.unstack(ops.reshape(ops.biasAdd(ops.matMul(xRows, wx), cell.bias), [-1, nSteps, nNeurons]), 1);
 
-    const states: tf.Tensor2D[] = [];
-    let h = tf.tanh(inputPart[0] as tf.Tensor2D);
-    states.push(h);
+    const states = [ops.tanh(inputPart[0] as tf.Tensor2D)];
     for (let t = 1; t < nSteps; t++) {
-      h = tf.tanh(tf.add(inputPart[t] as tf.Tensor2D, tf.matMul(h, wh))) as tf.Tensor2D;
-      states.push(h);
+      states.push(ops.tanh(ops.add(inputPart[t] as tf.Tensor2D, ops.matMul(states[t - 1] as tf.Tensor2D, wh))));
     }
-    const logits = tf.add(tf.matMul(h, dense.weights), dense.biases) as tf.Tensor2D;
+    const h = states[nSteps - 1] as tf.Tensor2D;
+    const logits = ops.biasAdd(ops.matMul(h, dense.weights), dense.biases);
+    const [xentropy, softmaxMinusOneHot] = ops.sparseSoftmaxCrossEntropyWithLogits(logits, y);
+    const dLogits = ops.mul(softmaxMinusOneHot, tf.scalar(1 / batch));
+    const dWeights = ops.matMul(h, dLogits, true, false);
+    const dBiases = ops.sum(dLogits, 0);
 
-    const dLogits = tf.div(tf.sub(tf.softmax(logits), tf.oneHot(y, nOutputs)), batch);
-    const dWeights = tf.matMul(h, dLogits, true, false);
-    const dBiases = tf.sum(dLogits, 0);
-    let dh: tf.Tensor2D = tf.matMul(dLogits, dense.weights, false, true);
-
-    const allStates = tf.stack(states) as tf.Tensor3D; // [nSteps, batch, nNeurons]
-    const tanhSlopes = tf.unstack(tf.sub(1, tf.square(allStates)));
-    const dz: tf.Tensor2D[] = new Array<tf.Tensor2D>(nSteps);
+    const dz = new Array<tf.Tensor2D>(nSteps);
+    let dh = ops.matMul(dLogits, dense.weights, false, true);
     for (let t = nSteps - 1; t >= 0; t--) {
-      const dzt = tf.mul(dh, tanhSlopes[t] as tf.Tensor2D) as tf.Tensor2D;
-      dz[t] = dzt;
-      if (t > 0) dh = tf.matMul(dzt, wh, false, true);
+      dz[t] = ops.tanhGrad(states[t] as tf.Tensor2D, dh);
+      if (t > 0) dh = ops.matMul(dz[t] as tf.Tensor2D, wh, false, true);
     }
-    const dZ = tf.reshape(tf.stack(dz), [nSteps * batch, nNeurons]);
-    // h_{-1} is zero, so step 0 adds nothing to dWh.
-    const previous = tf.reshape(tf.slice(allStates, [0, 0, 0], [nSteps - 1, batch, nNeurons]), [-1, nNeurons]);
-    const dWh = tf.matMul(previous, tf.slice(dZ, [batch, 0], [-1, nNeurons]), true, false);
-    const dWx = tf.matMul(xs, dZ, true, false);
-    const dKernel = tf.concat([dWx, dWh], 0);
-    const dBias = tf.sum(dZ, 0);
-    return { logits, gradients: [dKernel, dBias, dWeights, dBiases] };
+    const dZ = ops.reshape(ops.stack(dz, 1), [-1, nNeurons]);
+    const previous = ops.reshape(ops.stack([tf.zeros([batch, nNeurons]), ...states.slice(0, -1)], 1), [-1, nNeurons]);
+    const dKernel = ops.matMul(ops.concat([xRows, previous], 1), dZ, true, false);
+    const dBias = ops.sum(dZ, 0);
+    const loss = tf.mean(xentropy) as tf.Scalar;
+    return { logits, loss, gradients: [dKernel, dBias, dWeights, dBiases] };
   });
 }
 
@@ -334,9 +330,9 @@ export function createModel(config: ModelConfig): Model {
       ),
     trainStep: (x, y) =>
       withInputs(x, y, (xt, yt) => {
-        const { logits, gradients } = rnnGradients(basicCell, logitsLayer, xt, yt as tf.Tensor1D);
+        const { logits, loss, gradients } = rnnGradients(basicCell, logitsLayer, xt, yt as tf.Tensor1D);
         optimizer.applyGradients(variables, gradients);
-        tf.dispose([logits, ...gradients]);
+        tf.dispose([logits, loss, ...gradients]);
       }),
     accuracy: (x, y) =>
       withInputs(x, y, (xt, yt) =>
