@@ -410,7 +410,7 @@ export function rnnUnrolledFigure(options: { nSteps?: number; shownSteps?: numbe
 
   const data: Trace[] = [nodeTrace(inputs, INPUT_STYLE), nodeTrace(states, STATE_STYLE), nodeTrace([dense], DENSE_STYLE), nodeTrace(logits, LOGIT_STYLE)];
   const xRange: [number, number] = [-0.7, xLogits + 0.55];
-  const unit = 82; // pixels per data unit on both axes, so circles stay circles
+  const unit = 72; // pixels per data unit on both axes, so circles stay circles
   const margin = { l: 10, r: 10, t: 50, b: 10 };
   const yRange: [number, number] = [-1.2, yState + 1.35];
   return {
@@ -565,13 +565,13 @@ export function beliefFigure(digits: DigitBelief[], classNames?: string[]): Figu
 
   const perRow = Math.min(2, digits.length);
   const nRows = Math.ceil(digits.length / perRow);
-  const cell = 7; // pixels per image row: 196 px for 28 rows, two digits side by side fit a notebook
+  const cell = 6; // pixels per image row: 168 px for 28 rows, so two digits side by side fit a notebook (~810 px)
   const imgPx = side * cell;
-  const probPx = nOutputs * 17;
-  const gapPx = 12;
-  const pairGapPx = 70;
+  const probPx = nOutputs * 14;
+  const gapPx = 10;
+  const pairGapPx = 55;
   const rowGapPx = 70;
-  const margin = { l: 45, r: 80, t: 100, b: 20 };
+  const margin = { l: 45, r: 75, t: 100, b: 20 };
   const pairPx = imgPx + gapPx + probPx;
   const plotW = perRow * pairPx + (perRow - 1) * pairGapPx;
   const plotH = nRows * imgPx + (nRows - 1) * rowGapPx;
