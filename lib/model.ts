@@ -231,15 +231,15 @@ export interface Model {
  *
  * @param x [batch, nSteps, nInputs]
  * @param y [batch] int32
- * @returns logits [batch, nOutputs], loss (mean, a scalar), and the
- *   gradients of the loss for [kernel, bias, weights, biases]
+ * @returns logits [batch, nOutputs], xentropy [batch] (the loss is its mean),
+ *   and the gradients of the loss for [kernel, bias, weights, biases]
  */
 export function rnnGradients(
   cell: BasicRNNCell,
   dense: FullyConnected,
   x: tf.Tensor3D,
   y: tf.Tensor1D,
-): { logits: tf.Tensor2D; loss: tf.Scalar; gradients: tf.Tensor[] } {
+): { logits: tf.Tensor2D; xentropy: tf.Tensor1D; gradients: tf.Tensor[] } {
   const ops = nativeOps();
   const [batch, nSteps, nInputs] = x.shape;
   const nNeurons = cell.numUnits;
@@ -270,8 +270,7 @@ export function rnnGradients(
     const previous = ops.reshape(ops.stack([tf.zeros([batch, nNeurons]), ...states.slice(0, -1)], 1), [-1, nNeurons]);
     const dKernel = ops.matMul(ops.concat([xRows, previous], 1), dZ, true, false);
     const dBias = ops.sum(dZ, 0);
-    const loss = tf.mean(xentropy) as tf.Scalar;
-    return { logits, loss, gradients: [dKernel, dBias, dWeights, dBiases] };
+    return { logits, xentropy, gradients: [dKernel, dBias, dWeights, dBiases] };
   });
 }
 
@@ -330,9 +329,9 @@ export function createModel(config: ModelConfig): Model {
       ),
     trainStep: (x, y) =>
       withInputs(x, y, (xt, yt) => {
-        const { logits, loss, gradients } = rnnGradients(basicCell, logitsLayer, xt, yt as tf.Tensor1D);
+        const { logits, xentropy, gradients } = rnnGradients(basicCell, logitsLayer, xt, yt as tf.Tensor1D);
         optimizer.applyGradients(variables, gradients);
-        tf.dispose([logits, loss, ...gradients]);
+        tf.dispose([logits, xentropy, ...gradients]);
       }),
     accuracy: (x, y) =>
       withInputs(x, y, (xt, yt) =>
