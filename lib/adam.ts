@@ -65,6 +65,7 @@ export function adamOptimizer(config: AdamConfig, variables: readonly tf.Variabl
     epsilon: tf.scalar(epsilon),
   };
   let t = 0;
+  const ops = nativeOps();
 
   function applyGradients(vars: readonly tf.Variable[], gradients: readonly tf.Tensor[]): void {
     if (vars.length !== variables.length || vars.some((x, i) => x !== variables[i])) {
@@ -75,7 +76,6 @@ export function adamOptimizer(config: AdamConfig, variables: readonly tf.Variabl
     }
     t += 1;
     const lrT = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-    const ops = nativeOps();
     tf.tidy(() => {
       const g = ops.concat(gradients.map((x) => ops.reshape(x, [-1])), 0);
       const c = constants;

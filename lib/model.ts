@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-node';
 import { adamOptimizer, AdamOptimizer } from './adam';
-import { nativeOps } from './native-ops';
+import { nativeOps, NativeOps } from './native-ops';
 import { createRng, randomSeed } from './random';
 
 /**
@@ -231,6 +231,7 @@ export interface Model {
  *
  * @param x [batch, nSteps, nInputs]
  * @param y [batch] int32
+ * @param ops the native op set, made once by the caller that steps often
  * @returns logits [batch, nOutputs], xentropy [batch] (the loss is its mean),
  *   and the gradients of the loss for [kernel, bias, weights, biases]
  */
@@ -239,15 +240,16 @@ export function rnnGradients(
   dense: FullyConnected,
   x: tf.Tensor3D,
   y: tf.Tensor1D,
+  ops: NativeOps = nativeOps(),
 ): { logits: tf.Tensor2D; xentropy: tf.Tensor1D; gradients: tf.Tensor[] } {
-  const ops = nativeOps();
   const [batch, nSteps, nInputs] = x.shape;
   const nNeurons = cell.numUnits;
   return tf.tidy(() => {
     const [wx, wh] = ops.split(cell.kernel, [nInputs, nNeurons], 0) as [tf.Tensor2D, tf.Tensor2D];
-    // Rows in (example, step) order: one matMul projects every step's input.
-    const xRows = ops.reshape(x, [-1, nInputs]);
-    const inputPart = ops.unstack(ops.reshape(ops.biasAdd(ops.matMul(xRows, wx), cell.bias), [-1, nSteps, nNeurons]), 1);
+    // Time-major rows, (step, example): one matMul projects every step's input, and the
+    // per-step slices below are contiguous, which TensorFlow unstacks and stacks fastest.
+    const xRows = ops.reshape(ops.transpose(x, [1, 0, 2]), [-1, nInputs]);
+    const inputPart = ops.unstack(ops.reshape(ops.biasAdd(ops.matMul(xRows, wx), cell.bias), [nSteps, -1, nNeurons]), 0);
 
     const states = [ops.tanh(inputPart[0] as tf.Tensor2D)];
     for (let t = 1; t < nSteps; t++) {
@@ -266,8 +268,8 @@ export function rnnGradients(
       dz[t] = ops.tanhGrad(states[t] as tf.Tensor2D, dh);
       if (t > 0) dh = ops.matMul(dz[t] as tf.Tensor2D, wh, false, true);
     }
-    const dZ = ops.reshape(ops.stack(dz, 1), [-1, nNeurons]);
-    const previous = ops.reshape(ops.stack([tf.zeros([batch, nNeurons]), ...states.slice(0, -1)], 1), [-1, nNeurons]);
+    const dZ = ops.reshape(ops.stack(dz, 0), [-1, nNeurons]);
+    const previous = ops.reshape(ops.stack([tf.zeros([batch, nNeurons]), ...states.slice(0, -1)], 0), [-1, nNeurons]);
     const dKernel = ops.matMul(ops.concat([xRows, previous], 1), dZ, true, false);
     const dBias = ops.sum(dZ, 0);
     return { logits, xentropy, gradients: [dKernel, dBias, dWeights, dBiases] };
@@ -286,6 +288,7 @@ export function createModel(config: ModelConfig): Model {
   const logitsLayer = fullyConnected({ inputSize: nNeurons, numOutputs: nOutputs, activationFn: null, seed: seed2 });
   const variables = [basicCell.kernel, basicCell.bias, logitsLayer.weights, logitsLayer.biases];
   const optimizer = adamOptimizer({ learningRate: config.learningRate }, variables);
+  const ops = nativeOps();
 
   function images(x: Images): tf.Tensor3D {
     if (x instanceof Float32Array) {
@@ -329,7 +332,7 @@ export function createModel(config: ModelConfig): Model {
       ),
     trainStep: (x, y) =>
       withInputs(x, y, (xt, yt) => {
-        const { logits, xentropy, gradients } = rnnGradients(basicCell, logitsLayer, xt, yt as tf.Tensor1D);
+        const { logits, xentropy, gradients } = rnnGradients(basicCell, logitsLayer, xt, yt as tf.Tensor1D, ops);
         optimizer.applyGradients(variables, gradients);
         tf.dispose([logits, xentropy, ...gradients]);
       }),

@@ -38,6 +38,7 @@ export interface NativeOps {
   sparseSoftmaxCrossEntropyWithLogits(logits: tf.Tensor, labels: tf.Tensor): [tf.Tensor1D, tf.Tensor2D];
   sum(x: tf.Tensor, axis: number): tf.Tensor;
   reshape(x: tf.Tensor, shape: number[]): tf.Tensor;
+  transpose(x: tf.Tensor, perm: number[]): tf.Tensor;
   concat(xs: tf.Tensor[], axis: number): tf.Tensor;
   stack(xs: tf.Tensor[], axis: number): tf.Tensor;
   unstack(x: tf.Tensor, axis: number): tf.Tensor2D[];
@@ -97,6 +98,7 @@ export function nativeOps(): NativeOps {
       ],
     sum: (x, axis) => withIndex(axis, (a) => one('Sum', sumAttrs, [x, a])),
     reshape: (x, shape) => withIndex(shape, (s) => one('Reshape', reshapeAttrs, [x, s])),
+    transpose: (x, perm) => withIndex(perm, (p) => one('Transpose', [float, int32('Tperm')], [x, p])),
     concat: (xs, axis) => withIndex(axis, (a) => one('ConcatV2', concatAttrs(xs.length), [...xs, a])),
     stack: (xs, axis) => one('Pack', [float, int('N', xs.length), int('axis', axis)], xs),
     unstack: (x, axis) =>
