@@ -6,7 +6,7 @@ and tf.compat.v1.layers.dense refuse to run; the same TF-1 classes are still
 importable from tensorflow.python. `dense(..., activation=None)` is what
 `fully_connected(..., activation_fn=None)` builds: glorot-uniform weights, zero biases.
 
-Usage: python scripts/bench_tf1.py [--epochs 1] [--data DIR] [--seed 1] [--threads 1]
+Usage: python scripts/bench_tf1.py [--epochs 1] [--data DIR] [--seed 1] [--threads N]
 Prints the seed's per-epoch lines, then one JSON line (prefixed "RESULT ") for bench.ts.
 """
 import argparse
@@ -23,7 +23,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument('--epochs', type=int, default=1)
 parser.add_argument('--data', default='/usr/share/datasets/fashion-mnist')
 parser.add_argument('--seed', type=int, default=1)
-parser.add_argument('--threads', type=int, default=1, help='intra- and inter-op threads of the session')
+parser.add_argument('--threads', type=int, default=os.cpu_count(), help='intra- and inter-op threads of the session (default: one per core, its fastest)')
 args = parser.parse_args()
 
 import tensorflow as tf  # noqa: E402  (after argparse, so --help is quick)
