@@ -7,7 +7,8 @@
  * throttle (a few updates a second, so neither the kernel channel nor the
  * stored notebook is flooded) and the display.
  */
-import { liveText, type TextLine } from './display';
+import { accuracyFigure, type EpochAccuracy } from './charts';
+import { liveFigure, liveText, type LiveFigure, type TextLine } from './display';
 
 /** Formats seconds as m:ss, or h:mm:ss from an hour on. */
 export function formatDuration(seconds: number): string {
@@ -87,6 +88,38 @@ export function createProgress(options: ProgressOptions): Progress {
     },
     done() {
       show();
+    },
+  };
+}
+
+/** The hooks `train` calls (lib/train.ts), drawing a run as it goes. */
+export interface TrainingMonitor {
+  onBatch(p: { epoch: number; iteration: number; iterationsPerEpoch: number }): void;
+  onEpoch(result: EpochAccuracy): void;
+  /** The epochs finished so far. */
+  readonly history: readonly EpochAccuracy[];
+}
+
+/**
+ * Shows a progress line and an accuracy chart in the cell output, and returns
+ * the hooks that update both in place: the line every few batches, the chart
+ * after each epoch.
+ */
+export function trainingMonitor(
+  options: { nEpochs: number; iterationsPerEpoch: number; line?: TextLine; chart?: LiveFigure },
+): TrainingMonitor {
+  const { nEpochs, iterationsPerEpoch } = options;
+  const progress = createProgress({ total: nEpochs * iterationsPerEpoch, line: options.line });
+  const chart = options.chart ?? liveFigure(accuracyFigure([], nEpochs));
+  const history: EpochAccuracy[] = [];
+  return {
+    history,
+    onBatch({ epoch, iteration }) {
+      progress.tick(epoch * iterationsPerEpoch + iteration + 1, `epoch ${epoch + 1}/${nEpochs}`);
+    },
+    onEpoch(result) {
+      history.push({ epoch: result.epoch, accTrain: result.accTrain, accTest: result.accTest });
+      chart.update(accuracyFigure(history, nEpochs));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createProgress, estimateRemaining, formatDuration, formatProgress } from '../lib/progress';
+import type { Figure } from '../lib/charts';
+import { createProgress, estimateRemaining, formatDuration, formatProgress, trainingMonitor } from '../lib/progress';
 
 test('formatDuration writes m:ss, and h:mm:ss from an hour on', () => {
   assert.equal(formatDuration(0), '0:00');
@@ -65,4 +66,23 @@ test('createProgress always shows the last iteration, and done() shows the final
 test('createProgress rejects a done count beyond total', () => {
   const { progress } = fakeRun();
   assert.throws(() => progress.tick(101), /`done` to be a number in 0 … 100, got 101/);
+});
+
+test('trainingMonitor counts iterations across epochs and redraws the chart with each finished epoch', () => {
+  const lines: string[] = [];
+  const figures: Figure[] = [];
+  const monitor = trainingMonitor({
+    nEpochs: 2,
+    iterationsPerEpoch: 3,
+    line: { update: (text) => lines.push(text) },
+    chart: { update: (figure) => figures.push(figure) },
+  });
+  for (let epoch = 0; epoch < 2; epoch++) {
+    for (let iteration = 0; iteration < 3; iteration++) monitor.onBatch({ epoch, iteration, iterationsPerEpoch: 3 });
+    monitor.onEpoch({ epoch, accTrain: 0.5 + epoch / 10, accTest: 0.4 + epoch / 10 });
+  }
+  assert.match(lines.at(-1) ?? '', /^epoch 2\/2 · iteration 6\/6 · .* done$/);
+  assert.equal(figures.length, 2);
+  assert.deepEqual(figures[1]?.data[1]?.y, [0.4, 0.5]);
+  assert.deepEqual(monitor.history.map((h) => h.epoch), [0, 1]);
 });
