@@ -46,6 +46,15 @@ describe('comparison rules', () => {
     assert.notEqual(describePlotly(fig('loss', [1])), describePlotly(fig('accuracy', [1])));
   });
 
+  test('a static snapshot stored beside a Plotly figure is not compared; the figure is', () => {
+    const figure = { data: [{ type: 'heatmap' }], layout: {} };
+    const stored = toItems([{ output_type: 'display_data', data: { 'application/vnd.plotly.v1+json': figure, 'image/png': 'iVBORw0K' } }], []);
+    const fresh = toItems([{ output_type: 'display_data', data: { 'application/vnd.plotly.v1+json': figure } }], []);
+    assert.deepEqual(compareItems(stored, fresh), []);
+    const pngAlone = toItems([{ output_type: 'display_data', data: { 'image/png': 'iVBORw0K' } }], []);
+    assert.equal(pngAlone.length, 1);
+  });
+
   test('a PNG compares by its pixel size', () => {
     const png = Buffer.alloc(24);
     png.writeUInt32BE(0x89504e47, 0);

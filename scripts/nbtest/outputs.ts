@@ -6,7 +6,8 @@
  * - images (image/png, image/jpeg, image/gif) by format and pixel size, never by bytes,
  *   which change with every run's numbers; SVG by presence;
  * - Plotly figures (application/vnd.plotly.v1+json) by their shape: per trace its type,
- *   mode, name and axes; the layout's title and axis titles; not the numbers plotted;
+ *   mode, name and axes; the layout's title and axis titles; not the numbers plotted.
+ *   A static image stored beside a figure is its snapshot and is not compared;
  * - errors by `ename: evalue` (a traceback names paths and line numbers of the machine).
  * Every text goes through the sanitizer on both sides.
  */
@@ -84,6 +85,9 @@ export function toItems(outputs: readonly Output[], rules: readonly SanitizeRule
       case 'execute_result':
         for (const mime of Object.keys(output.data ?? {}).sort()) {
           if (IGNORED_MIME.has(mime)) continue;
+          // A static snapshot beside a Plotly figure (JupyterLab adds one on save,
+          // scripts/render-static.ts on export) is derived from it: the figure is compared.
+          if (isSnapshotOfPlotly(mime, output.data ?? {})) continue;
           items.push({ label: `display ${mime}`, text: sanitize(describeMime(mime, output.data?.[mime]), rules) });
         }
         break;
@@ -92,6 +96,10 @@ export function toItems(outputs: readonly Output[], rules: readonly SanitizeRule
     }
   }
   return items;
+}
+
+function isSnapshotOfPlotly(mime: string, data: Record<string, unknown>): boolean {
+  return PLOTLY_MIME in data && /^image\/(png|jpeg|svg\+xml)$/.test(mime);
 }
 
 function describeMime(mime: string, value: unknown): string {

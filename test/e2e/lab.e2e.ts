@@ -189,6 +189,15 @@ test(`Run All Cells in JupyterLab, headless Chromium: ${path.relative(ROOT, NOTE
   assert.deepEqual(rendered, new Array<boolean>(storedCharts).fill(true),
     `Expected ${storedCharts} Plotly chart(s), each with an SVG inside, got ${JSON.stringify(rendered)}`);
 
+  // The accuracy chart is redrawn in place after each epoch (lib/display.ts liveFigure):
+  // the page, not just the stored notebook, must end showing all five epochs.
+  const titles = await page.locator('.jp-OutputArea .js-plotly-plot .gtitle').allTextContents();
+  const accuracyTitles = titles.filter((t) => t.startsWith('Accuracy per epoch'));
+  if (accuracyTitles.length > 0) {
+    assert.deepEqual(accuracyTitles, ['Accuracy per epoch (5 of 5)'],
+      `Expected the live accuracy chart to end at 5 of 5 epochs, got ${JSON.stringify(accuracyTitles)}`);
+  }
+
   assert.equal(sha256(NOTEBOOK), notebookHash, `Expected ${NOTEBOOK} unchanged by the test run, it was rewritten`);
   console.log(`e2e: page with kernel idle in ${pageReady.toFixed(1)} s; Run All took ${ranFor.toFixed(1)} s; ` +
     `${codeCells} code cells, ${storedCharts} chart(s); screenshot ${path.relative(ROOT, shot)}`);

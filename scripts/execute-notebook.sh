@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Re-executes notebooks headlessly through the tslab kernel and stores the fresh
+# outputs in place, with a static PNG beside every Plotly chart (for GitHub and
+# the HTML export). The notebook file is replaced only when every step succeeded.
+#   npm run notebook:execute [-- NOTEBOOK.ipynb …]    (default: notebooks/*.ipynb)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash scripts/setup.sh
+if [ "$#" -gt 0 ]; then notebooks=("$@"); else notebooks=(notebooks/*.ipynb); fi
+for nb in "${notebooks[@]}"; do
+  [ -f "$nb" ] || { echo "execute-notebook: expected a notebook file, got '$nb'" >&2; exit 1; }
+done
+# A full run, whatever the calling shell has set.
+unset NBTEST_CI
+for nb in "${notebooks[@]}"; do
+  dir=$(dirname "$nb")
+  tmp=$(mktemp "$dir/.executing.XXXXXX.ipynb")
+  trap 'rm -f "$tmp"' EXIT
+  echo "execute-notebook: running $nb"
+  # The kernel starts in the notebook's folder, as in JupyterLab.
+  "$root/.venv/bin/jupyter" nbconvert --to notebook --execute \
+    --ExecutePreprocessor.timeout=1800 --output "$(basename "$tmp")" --output-dir "$dir" "$nb"
+  # Per-cell execution timestamps change every run; they would only add noise to diffs.
+  "$root/.venv/bin/python" - "$tmp" <<'PY'
+import sys, nbformat
+path = sys.argv[1]
+nb = nbformat.read(path, as_version=4)
+for cell in nb.cells:
+    cell.metadata.pop("execution", None)
+nbformat.write(nb, path)
+PY
+  node --import tsx scripts/render-static.ts "$tmp"
+  mv "$tmp" "$nb"
+  trap - EXIT
+  echo "execute-notebook: stored the outputs in $nb ($(du -k "$nb" | cut -f1) KiB)"
+done
