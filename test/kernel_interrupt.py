@@ -1,0 +1,83 @@
+"""Interrupts the notebook's training cell in a real tslab kernel and reports what happened.
+
+Run by test/kernel-interrupt.test.ts with the project's .venv/bin/python; prints one JSON object.
+Runs the notebook's code cells up to the training cell, starts training with many batches an
+epoch, sends the kernel an interrupt (SIGINT, as JupyterLab's stop button does), then checks
+that the loop stopped, nothing leaked, and the cell runs again cleanly.
+"""
+import json
+import sys
+import time
+
+from jupyter_client.manager import start_new_kernel
+
+NOTEBOOK = sys.argv[1]
+FULL_EPOCH = "Math.floor(mnist.train.numExamples / batchSize)"
+
+
+def main():
+    nb = json.load(open(NOTEBOOK))
+    codes = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    training = next(c for c in codes if "await runExclusive(" in c)
+    setup = codes[: codes.index(training)]
+    assert FULL_EPOCH in training, "the training cell no longer reads " + FULL_EPOCH
+    long_run = training.replace(FULL_EPOCH, "400").replace(
+        "monitor = trainingMonitor({ nEpochs, iterationsPerEpoch });",
+        "monitor = trainingMonitor({ nEpochs, iterationsPerEpoch }); (globalThis as any).monitorUnderTest = monitor;",
+    )
+    short_run = training.replace(FULL_EPOCH, "5")
+    km, kc = start_new_kernel(kernel_name="tslab", cwd=sys.argv[2])
+
+    def run(code, interrupt_after=None, timeout=180):
+        msg_id = kc.execute(code)
+        start = time.time()
+        interrupted_at = None
+        text = []
+        while True:
+            if interrupt_after is not None and interrupted_at is None and time.time() - start > interrupt_after:
+                km.interrupt_kernel()
+                interrupted_at = time.time()
+            if time.time() - start > timeout:
+                raise TimeoutError(code[:60])
+            try:
+                msg = kc.get_iopub_msg(timeout=0.1)
+            except Exception:
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                text.append(msg["content"]["text"])
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        while True:
+            reply = kc.get_shell_msg(timeout=10)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        return {
+            "status": content["status"],
+            "evalue": content.get("evalue", ""),
+            "stdout": "".join(text),
+            "replySeconds": None if interrupted_at is None else round(time.time() - interrupted_at, 3),
+        }
+
+    try:
+        for code in setup:
+            assert run(code)["status"] == "ok", code[:60]
+        report = {"tensorsBefore": run("console.log(tf.memory().numTensors)")["stdout"].strip()}
+        report["interrupted"] = run(long_run, interrupt_after=3.0)
+        time.sleep(0.5)
+        report["epochsAfter"] = run(
+            "const seenA = (globalThis as any).monitorUnderTest.history.length;\n"
+            "await new Promise((r) => setTimeout(r, 2000));\n"
+            "console.log(seenA, (globalThis as any).monitorUnderTest.history.length, tf.memory().numTensors)"
+        )["stdout"].strip()
+        report["rerun"] = run(short_run)
+        report["tensorsAfter"] = run("console.log(tf.memory().numTensors)")["stdout"].strip()
+        report["alive"] = km.is_alive()
+    finally:
+        km.shutdown_kernel(now=True)
+    print(json.dumps(report))
+
+
+main()
