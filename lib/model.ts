@@ -224,7 +224,7 @@ export interface Model {
  *
  * With h_t = tanh([x_t, h_{t-1}] @ kernel + bias), h_{-1} = 0, and
  * logits = h_T @ weights + biases:
- *   dLogits = (softmax(logits) - oneHot(y)) / batch
+ *   dLogits = (softmax(logits) - oneHot(y)) / batch   (or / meanOver)
  *   dh_T    = dLogits @ weights^T
  *   dz_t    = dh_t * (1 - h_t^2),   dh_{t-1} = dz_t @ Wh^T  (Wh: the kernel's lower rows)
  *   dKernel = sum_t [x_t, h_{t-1}]^T @ dz_t,   dBias = sum over t and batch of dz_t
@@ -232,7 +232,10 @@ export interface Model {
  * @param x [batch, nSteps, nInputs]
  * @param y [batch] int32
  * @param ops the native op set, made once by the caller that steps often
- * @returns logits [batch, nOutputs], xentropy [batch] (the loss is its mean),
+ * @param meanOver the loss is sum(xentropy) / meanOver; default the batch of `x`, the mean.
+ *   When `x` is one part of a larger batch (lib/parallel.ts), pass that batch's size: the
+ *   gradients of the parts then add up to the gradient of the whole batch's mean loss.
+ * @returns logits [batch, nOutputs], xentropy [batch],
  *   and the gradients of the loss for [kernel, bias, weights, biases]
  */
 export function rnnGradients(
@@ -241,6 +244,7 @@ export function rnnGradients(
   x: tf.Tensor3D,
   y: tf.Tensor1D,
   ops: NativeOps = nativeOps(),
+  meanOver: number = x.shape[0],
 ): { logits: tf.Tensor2D; xentropy: tf.Tensor1D; gradients: tf.Tensor[] } {
   const [batch, nSteps, nInputs] = x.shape;
   const nNeurons = cell.numUnits;
@@ -258,7 +262,7 @@ export function rnnGradients(
     const h = states[nSteps - 1] as tf.Tensor2D;
     const logits = ops.biasAdd(ops.matMul(h, dense.weights), dense.biases);
     const [xentropy, softmaxMinusOneHot] = ops.sparseSoftmaxCrossEntropyWithLogits(logits, y);
-    const dLogits = ops.mul(softmaxMinusOneHot, tf.scalar(1 / batch));
+    const dLogits = ops.mul(softmaxMinusOneHot, tf.scalar(1 / meanOver));
     const dWeights = ops.matMul(h, dLogits, true, false);
     const dBiases = ops.sum(dLogits, 0);
 
