@@ -46,10 +46,17 @@ export interface WorkerInit {
   errors: MessagePort;
 }
 
+type Shape = Omit<WorkerInit, 'errors' | 'buffer'>;
+
+/** Floats in kernel, bias, weights and biases together. */
+function parameterCount({ nInputs, nNeurons, nOutputs }: Shape): number {
+  return (nInputs + nNeurons) * nNeurons + nNeurons + nNeurons * nOutputs + nOutputs;
+}
+
 /** Views of the shared buffer, the same on both sides. */
-export function sharedViews(init: Omit<WorkerInit, 'errors' | 'buffer'>, buffer: SharedArrayBuffer) {
-  const { nSteps, nInputs, nNeurons, nOutputs, capacity } = init;
-  const total = (nInputs + nNeurons) * nNeurons + nNeurons + nNeurons * nOutputs + nOutputs;
+export function sharedViews(init: Shape, buffer: SharedArrayBuffer) {
+  const { nSteps, nInputs, capacity } = init;
+  const total = parameterCount(init);
   const floats = new Float32Array(buffer, CONTROL_BYTES);
   return {
     control: new Int32Array(buffer, 0, CONTROL_BYTES / Int32Array.BYTES_PER_ELEMENT),
@@ -64,10 +71,9 @@ export function sharedViews(init: Omit<WorkerInit, 'errors' | 'buffer'>, buffer:
   };
 }
 
-function bufferBytes(init: Omit<WorkerInit, 'errors' | 'buffer'>): number {
-  const { nSteps, nInputs, nNeurons, nOutputs, capacity } = init;
-  const total = (nInputs + nNeurons) * nNeurons + nNeurons + nNeurons * nOutputs + nOutputs;
-  return CONTROL_BYTES + (2 * total + capacity * nSteps * nInputs + capacity) * 4;
+function bufferBytes(init: Shape): number {
+  const { nSteps, nInputs, capacity } = init;
+  return CONTROL_BYTES + (2 * parameterCount(init) + capacity * nSteps * nInputs + capacity) * 4;
 }
 
 export interface ParallelTrainer {
@@ -110,6 +116,16 @@ export async function startParallelTrainer(
   const { port1: errors, port2: workerErrors } = new MessageChannel();
   const init: WorkerInit = { ...shape, buffer, errors: workerErrors };
 
+  // tfjs-node's binding keeps op attribute names in one process-wide std::set that it
+  // inserts into without a lock (binding/tfjs_backend.cc, ATTR_NAME_SET). Two threads adding
+  // a new name at once corrupt it and both spin forever (seen once in about 25 runs). So one
+  // step's ops run here first, on one example, before the worker exists: every name a step
+  // uses is then in the set, and during steps both threads only read it.
+  const ops = nativeOps();
+  tf.dispose(
+    tf.tidy(() => rnnGradients(model.basicCell, model.logitsLayer, tf.zeros([1, nSteps, nInputs]), tf.zeros([1], 'int32'), ops).gradients),
+  );
+
   // An inline CommonJS entry, so that the worker needs no compiled JS: it registers tsx,
   // then loads lib/parallel-worker.ts (and lib/model.ts) as TypeScript.
   const entry = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();
@@ -137,7 +153,6 @@ require(${JSON.stringify(path.join(__dirname, 'parallel-worker.ts'))}).serveGrad
   worker.on('error', () => undefined);
   worker.unref();
 
-  const ops = nativeOps();
   const rowSize = nSteps * nInputs;
   let step = 0;
   let closed = false;

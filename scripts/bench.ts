@@ -73,7 +73,7 @@ async function ours(options: Options): Promise<void> {
   // child's TF_NUM_*_THREADS must be in its environment before tfjs-node loads.
   const { readDataSets } = await import('../lib/data');
   const { createModel } = await import('../lib/model');
-  const { train, formatEpochLine } = await import('../lib/train');
+  const { train, formatEpochLine, defaultWorkers } = await import('../lib/train');
   const mnist = await readDataSets(options.data, { seed: options.seed, download: false, fallback: false, log: () => {} });
   const model = createModel({ nSteps: 28, nInputs: 28, nNeurons: 128, nOutputs: 10, learningRate: 0.001, seed: options.seed });
   const seconds: number[] = [];
@@ -101,7 +101,9 @@ async function ours(options: Options): Promise<void> {
     testAccuracy,
     testSize: mnist.test.numExamples,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    // train()'s default, as in the notebook; epoch 0 includes starting the worker (about 0.5 s).
     settings: `tfjs-node ${require('@tensorflow/tfjs-node/package.json').version}, hand-written BPTT, ` +
+      `${defaultWorkers()} gradient worker thread(s), ` +
       `TF_NUM_INTRAOP_THREADS=${process.env.TF_NUM_INTRAOP_THREADS} TF_NUM_INTEROP_THREADS=${process.env.TF_NUM_INTEROP_THREADS}`,
   };
   console.log(`RESULT ${JSON.stringify(result)}`);
@@ -167,8 +169,9 @@ async function main(): Promise<void> {
 
   const common = ['--epochs', String(options.epochs), '--data', options.data, '--seed', String(options.seed)];
   console.log(`bench: ${options.epochs} epoch(s), batch 50, data ${options.data}, seed ${options.seed}`);
-  // Each side at its fastest, measured on 2 cores: ours with one TF thread (its ops are
-  // too small for a thread pool to pay: 4.9 vs 5.4 ms per step with intra-op 2), TF-1
+  // Each side at its fastest, measured on 2 cores: ours with one TF thread in each of its two
+  // threads (its ops are too small for a thread pool to pay: 4.9 vs 5.4 ms per step with
+  // intra-op 2; the second core goes to the gradient worker of lib/parallel.ts), TF-1
   // with a thread per core (its whole graph runs natively: 4.1-4.3 vs 5.7-5.8 s per epoch).
   const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1' };
   const oursResult = await runSide('ours', process.execPath, ['--import', 'tsx', __filename, '--child', 'ours', ...common], env);
