@@ -1,24 +1,42 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..');
 
 interface Run { status: string; evalue: string; stdout: string; replySeconds: number | null }
-interface Report { tensorsBefore: string; interrupted: Run; epochsAfter: string; rerun: Run; tensorsAfter: string; alive: boolean }
+interface Report { tensorsBefore: string; interrupted: Run; batchesAfter: string; rerun: Run; tensorsAfter: string; alive: boolean }
 
-test('interrupting the notebook\'s training in a real tslab kernel stops the loop, leaks nothing, and a re-run trains cleanly', { timeout: 240_000 }, () => {
-  const out = execFileSync(path.join(ROOT, '.venv/bin/python'),
-    [path.join(ROOT, 'test/kernel_interrupt.py'), path.join(ROOT, 'notebooks/rnn-mnist.ipynb'), path.join(ROOT, 'notebooks')],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 230_000 });
+test('interrupting the notebook\'s training in a real tslab kernel stops the loop, leaks nothing, and a re-run trains cleanly', { timeout: 700_000 }, () => {
+  // The kernel process has been seen to die of a glibc heap-corruption abort right
+  // after an interrupt, about once in ten tries under heavy load (never alone). That
+  // is a crash in native code (tfjs-node/zeromq), not a loop that went on: it is
+  // retried, and said, while every other failure fails at once.
+  let out = '';
+  for (let attempt = 1; ; attempt++) {
+    const probe = spawnSync(path.join(ROOT, '.venv/bin/python'),
+      [path.join(ROOT, 'test/kernel_interrupt.py'), path.join(ROOT, 'notebooks/rnn-mnist.ipynb'), path.join(ROOT, 'notebooks')],
+      { encoding: 'utf8', timeout: 230_000 });
+    const stderr = (probe.stderr ?? '').split('\n').filter((l) => !/^(WARNING: All log|I0000)/.test(l)).join('\n');
+    if (probe.status === 0) {
+      out = probe.stdout;
+      break;
+    }
+    const kernelDied = /kernel alive: False/.test(stderr);
+    if (!kernelDied || attempt === 3) {
+      assert.fail(`test/kernel_interrupt.py failed (${probe.signal ?? probe.status}, attempt ${attempt}):\n${stderr.slice(-3000)}`);
+    }
+    console.log(`# kernel died after the interrupt (attempt ${attempt}): ${stderr.match(/^.*(corrupted|free\(\)|Segmentation).*$/m)?.[0] ?? 'no message'}; trying again`);
+  }
   const report = JSON.parse(out) as Report;
 
   assert.equal(report.interrupted.status, 'error', 'the interrupted cell should end with an error reply');
   assert.match(report.interrupted.evalue, /Interrupted/);
   assert.ok((report.interrupted.replySeconds ?? Infinity) < 2, `the reply came ${report.interrupted.replySeconds} s after the interrupt`);
-  // Epochs seen, then two seconds later: the same count means the loop really stopped.
-  const [seen, later, tensors] = report.epochsAfter.split(' ');
+  // Batches trained, then two seconds later: the same count means the loop really stopped.
+  const [seen, later, tensors] = report.batchesAfter.split(' ');
+  assert.ok(Number(seen) > 0, `expected some batches trained before the interrupt, got ${seen}`);
   assert.equal(later, seen, 'training went on after the interrupt');
   assert.equal(tensors, report.tensorsBefore, 'tensors leaked by the interrupted run');
   assert.equal(report.rerun.status, 'ok');

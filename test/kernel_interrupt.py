@@ -21,14 +21,16 @@ def main():
     training = next(c for c in codes if "await runExclusive(" in c)
     setup = codes[: codes.index(training)]
     assert FULL_EPOCH in training, "the training cell no longer reads " + FULL_EPOCH
+    # Counts batches in a global, which outlives the interrupted cell.
+    assert "onBatch: monitor.onBatch" in training, "the training cell no longer passes onBatch: monitor.onBatch"
     long_run = training.replace(FULL_EPOCH, "400").replace(
-        "monitor = trainingMonitor({ nEpochs, iterationsPerEpoch });",
-        "monitor = trainingMonitor({ nEpochs, iterationsPerEpoch }); (globalThis as any).monitorUnderTest = monitor;",
+        "onBatch: monitor.onBatch",
+        "onBatch: (p) => { (globalThis as any).batchesUnderTest = ((globalThis as any).batchesUnderTest ?? 0) + 1; monitor.onBatch(p); }",
     )
     short_run = training.replace(FULL_EPOCH, "5")
     km, kc = start_new_kernel(kernel_name="tslab", cwd=sys.argv[2])
 
-    def run(code, interrupt_after=None, timeout=180):
+    def run(code, interrupt_after=None, timeout=60):
         msg_id = kc.execute(code)
         start = time.time()
         interrupted_at = None
@@ -38,7 +40,7 @@ def main():
                 km.interrupt_kernel()
                 interrupted_at = time.time()
             if time.time() - start > timeout:
-                raise TimeoutError(code[:60])
+                raise TimeoutError(f"{code[:60]!r}: no idle after {timeout} s; kernel alive: {km.is_alive()}; interrupted: {interrupted_at is not None}; output so far: {''.join(text)[-300:]!r}")
             try:
                 msg = kc.get_iopub_msg(timeout=0.1)
             except Exception:
@@ -67,10 +69,10 @@ def main():
         report = {"tensorsBefore": run("console.log(tf.memory().numTensors)")["stdout"].strip()}
         report["interrupted"] = run(long_run, interrupt_after=3.0)
         time.sleep(0.5)
-        report["epochsAfter"] = run(
-            "const seenA = (globalThis as any).monitorUnderTest.history.length;\n"
+        report["batchesAfter"] = run(
+            "const seenA = (globalThis as any).batchesUnderTest;\n"
             "await new Promise((r) => setTimeout(r, 2000));\n"
-            "console.log(seenA, (globalThis as any).monitorUnderTest.history.length, tf.memory().numTensors)"
+            "console.log(seenA, (globalThis as any).batchesUnderTest, tf.memory().numTensors)"
         )["stdout"].strip()
         report["rerun"] = run(short_run)
         report["tensorsAfter"] = run("console.log(tf.memory().numTensors)")["stdout"].strip()
