@@ -7,7 +7,7 @@ import { parentPort } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-node';
 import { basicRNNCell, fullyConnected, rnnGradients } from './model';
 import { nativeOps } from './native-ops';
-import { BATCH, DONE, FAILED, MEAN_OVER, REQUEST, STOP, sharedViews, WorkerInit } from './parallel';
+import { BATCH, CLAIMED, DONE, FAILED, MEAN_OVER, REQUEST, STOP, sharedViews, WorkerInit } from './parallel';
 
 /** The worker's main loop: returns (and the thread exits) when asked to STOP. */
 export function serveGradients(init: WorkerInit): void {
@@ -50,6 +50,8 @@ export function serveGradients(init: WorkerInit): void {
     if (request === STOP) break;
     if (request === step) continue;
     step = request;
+    // The main thread may have taken this half itself; then it does not wait for DONE.
+    if (Atomics.compareExchange(control, CLAIMED, step - 1, step) !== step - 1) continue;
     try {
       computeGradient();
       Atomics.store(control, FAILED, 0);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --epochs 5 --data DIR --seed 1]`: trains the seed's RNN
+ * `npm run bench [-- --epochs 5 --data DIR --seed 1 --workers 0|1 --skip-tf1]`: trains the seed's RNN
  * with this project's code (lib/model.ts, lib/train.ts on tfjs-node) and
  * with the seed's own TF-1 code in Python TensorFlow (scripts/bench_tf1.py),
  * on the same IDX files, each in its own process so that each peak RSS is its
@@ -26,6 +26,8 @@ interface Options {
   /** Internal: run one side in this process and print its RESULT line. */
   child: 'ours' | null;
   skipTf1: boolean;
+  /** train()'s `workers`; default train()'s own default, as in the notebook. */
+  workers: 0 | 1 | null;
 }
 
 interface SideResult {
@@ -37,7 +39,7 @@ interface SideResult {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { epochs: 1, data: '/usr/share/datasets/fashion-mnist', seed: 1, child: null, skipTf1: false };
+  const options: Options = { epochs: 1, data: '/usr/share/datasets/fashion-mnist', seed: 1, child: null, skipTf1: false, workers: null };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -56,7 +58,11 @@ function parseArgs(argv: string[]): Options {
     } else if (flag === '--data') options.data = path.resolve(value());
     else if (flag === '--child') options.child = value() === 'ours' ? 'ours' : null;
     else if (flag === '--skip-tf1') options.skipTf1 = true;
-    else throw new Error(`Unknown option ${flag}; expected --epochs N, --data DIR, --seed N or --skip-tf1`);
+    else if (flag === '--workers') {
+      const raw = value();
+      if (raw !== '0' && raw !== '1') throw new Error(`Expected \`--workers\` to be 0 or 1, got ${raw}`);
+      options.workers = raw === '1' ? 1 : 0;
+    } else throw new Error(`Unknown option ${flag}; expected --epochs N, --data DIR, --seed N, --workers 0|1 or --skip-tf1`);
   }
   return options;
 }
@@ -81,6 +87,7 @@ async function ours(options: Options): Promise<void> {
   await train(model, mnist, {
     nEpochs: options.epochs,
     batchSize: 50,
+    ...(options.workers === null ? {} : { workers: options.workers }),
     onEpoch: (r) => {
       seconds.push((performance.now() - start) / 1000);
       console.log(formatEpochLine(r));
@@ -103,7 +110,7 @@ async function ours(options: Options): Promise<void> {
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     // train()'s default, as in the notebook; epoch 0 includes starting the worker (about 0.5 s).
     settings: `tfjs-node ${require('@tensorflow/tfjs-node/package.json').version}, hand-written BPTT, ` +
-      `${defaultWorkers()} gradient worker thread(s), ` +
+      `${options.workers ?? defaultWorkers()} gradient worker thread(s), ` +
       `TF_NUM_INTRAOP_THREADS=${process.env.TF_NUM_INTRAOP_THREADS} TF_NUM_INTEROP_THREADS=${process.env.TF_NUM_INTEROP_THREADS}`,
   };
   console.log(`RESULT ${JSON.stringify(result)}`);
@@ -168,13 +175,14 @@ async function main(): Promise<void> {
   if (options.child === 'ours') return ours(options);
 
   const common = ['--epochs', String(options.epochs), '--data', options.data, '--seed', String(options.seed)];
+  const oursArgs = options.workers === null ? common : [...common, '--workers', String(options.workers)];
   console.log(`bench: ${options.epochs} epoch(s), batch 50, data ${options.data}, seed ${options.seed}`);
   // Each side at its fastest, measured on 2 cores: ours with one TF thread in each of its two
   // threads (its ops are too small for a thread pool to pay: 4.9 vs 5.4 ms per step with
   // intra-op 2; the second core goes to the gradient worker of lib/parallel.ts), TF-1
   // with a thread per core (its whole graph runs natively: 4.1-4.3 vs 5.7-5.8 s per epoch).
   const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1' };
-  const oursResult = await runSide('ours', process.execPath, ['--import', 'tsx', __filename, '--child', 'ours', ...common], env);
+  const oursResult = await runSide('ours', process.execPath, ['--import', 'tsx', __filename, '--child', 'ours', ...oursArgs], env);
   report('ours', oursResult);
   if (options.skipTf1) return;
 
