@@ -168,6 +168,15 @@ test(`Run All Cells in JupyterLab, headless Chromium: ${path.relative(ROOT, NOTE
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const shot = path.join(ARTIFACTS, `${path.basename(NOTEBOOK, '.ipynb')}.png`);
   await page.screenshot({ path: shot });
+  // And one of the training cell's outputs: progress line, accuracy chart, the epoch lines.
+  const trainingOutput = page.locator('.jp-OutputArea-output', { hasText: /\b4 Train accuracy:/ });
+  if (await trainingOutput.count() > 0) {
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await page.waitForTimeout(300);
+    await trainingOutput.first().evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(ARTIFACTS, `${path.basename(NOTEBOOK, '.ipynb')}-training.png`) });
+  }
 
   // JupyterLab renders an error output (and stderr text) as application/vnd.jupyter.stderr:
   // a clean run shows neither.
