@@ -175,6 +175,8 @@ export interface Figure {
 // Shared look.
 
 const FONT: Font = { family: 'Inter, "Helvetica Neue", Arial, sans-serif', size: 13, color: '#2a2f36' };
+// What every figure here shares: a fixed size (so stored outputs render alike everywhere), the font, white paper.
+const PAGE = { autosize: false, font: FONT, paper_bgcolor: '#ffffff', plot_bgcolor: '#ffffff' } as const;
 const MUTED = '#6b7280';
 const CONFIG: Config = { displaylogo: false, displayModeBar: 'hover' };
 const TRAIN_COLOR = '#d9822b';
@@ -419,11 +421,8 @@ export function rnnUnrolledFigure(options: { nSteps?: number; shownSteps?: numbe
       title: { text: 'A basic RNN reads the digit row by row', x: 0.02, xanchor: 'left', font: { ...FONT, size: 16 } },
       width: Math.round((xRange[1] - xRange[0]) * unit) + margin.l + margin.r,
       height: Math.round((yRange[1] - yRange[0]) * unit) + margin.t + margin.b,
-      autosize: false,
+      ...PAGE,
       margin,
-      font: FONT,
-      paper_bgcolor: '#ffffff',
-      plot_bgcolor: '#ffffff',
       showlegend: false,
       hovermode: 'closest',
       xaxis: { visible: false, range: xRange.map((v) => round(v, 3)) as [number, number], fixedrange: true },
@@ -487,11 +486,8 @@ export function accuracyFigure(history: EpochAccuracy[], nEpochs: number): Figur
       title: { text: `Accuracy per epoch <span style="color:${MUTED};font-size:13px">(${done} of ${nEpochs})</span>`, x: 0.02, xanchor: 'left', font: { ...FONT, size: 16 } },
       width: 700,
       height: 380,
-      autosize: false,
+      ...PAGE,
       margin: { l: 70, r: 20, t: 60, b: 55 },
-      font: FONT,
-      paper_bgcolor: '#ffffff',
-      plot_bgcolor: '#ffffff',
       hovermode: 'closest',
       showlegend: true,
       legend: { x: 1, y: 0.02, xanchor: 'right', yanchor: 'bottom', bgcolor: 'rgba(255,255,255,0.85)' },
@@ -582,11 +578,8 @@ export function beliefFigure(digits: DigitBelief[], classNames?: string[]): Figu
     title: { text: `How the belief forms, row by row <span style="color:${MUTED};font-size:13px">(the digit, and the class probabilities after each row read)</span>`, x: 0.02, xanchor: 'left', y: 0.985, yref: 'container', yanchor: 'top', font: { ...FONT, size: 16 } },
     width: plotW + margin.l + margin.r,
     height: plotH + margin.t + margin.b,
-    autosize: false,
+    ...PAGE,
     margin,
-    font: FONT,
-    paper_bgcolor: '#ffffff',
-    plot_bgcolor: '#ffffff',
     showlegend: false,
     hovermode: 'closest',
   };
@@ -764,11 +757,8 @@ export function confusionFigure(labels: Int32Array, predictions: Int32Array, nCl
       },
       width: side + margin.l + margin.r,
       height: side + margin.t + margin.b,
-      autosize: false,
+      ...PAGE,
       margin,
-      font: FONT,
-      paper_bgcolor: '#ffffff',
-      plot_bgcolor: '#ffffff',
       xaxis: { title: { text: 'predicted class' }, type: 'category', side: 'bottom', ticks: '', showgrid: false, fixedrange: true },
       yaxis: { title: { text: 'true class' }, type: 'category', autorange: 'reversed', ticks: '', showgrid: false, fixedrange: true },
     },
