@@ -66,8 +66,9 @@ export interface BasicRNNCell {
 export function basicRNNCell(config: { numUnits: number; inputSize: number; seed?: number }): BasicRNNCell {
   const numUnits = positiveInteger('numUnits', config.numUnits);
   const inputSize = positiveInteger('inputSize', config.inputSize);
-  const kernel = tf.variable(glorotUniform(inputSize + numUnits, numUnits, rngFor(config.seed)));
-  const bias = tf.variable(tf.zeros<tf.Rank.R1>([numUnits]));
+  // tidy frees the initial values; the variables keep their own reference to the data.
+  const kernel = tf.tidy(() => tf.variable(glorotUniform(inputSize + numUnits, numUnits, rngFor(config.seed))));
+  const bias = tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([numUnits])));
   return {
     numUnits,
     inputSize,
@@ -125,8 +126,8 @@ export function fullyConnected(config: {
 }): FullyConnected {
   const inputSize = positiveInteger('inputSize', config.inputSize);
   const numOutputs = positiveInteger('numOutputs', config.numOutputs);
-  const weights = tf.variable(glorotUniform(inputSize, numOutputs, rngFor(config.seed)));
-  const biases = tf.variable(tf.zeros<tf.Rank.R1>([numOutputs]));
+  const weights = tf.tidy(() => tf.variable(glorotUniform(inputSize, numOutputs, rngFor(config.seed))));
+  const biases = tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([numOutputs])));
   const activationFn = config.activationFn;
   return {
     weights,

@@ -80,3 +80,11 @@ test('createModel and the model name the argument that is wrong', () => {
   wrong.dispose();
   model.dispose();
 });
+
+test('dispose frees every tensor createModel made', () => {
+  const before = tf.memory().numTensors;
+  const model = createModel({ nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 2, learningRate: 0.001, seed: 1 });
+  model.trainStep(new Float32Array(2 * 4 * 3).fill(0.5), new Int32Array([0, 1]));
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
