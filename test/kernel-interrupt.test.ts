@@ -9,9 +9,10 @@ interface Run { status: string; evalue: string; stdout: string; replySeconds: nu
 interface Report { tensorsBefore: string; interrupted: Run; batchesAfter: string; rerun: Run; tensorsAfter: string; alive: boolean }
 
 test('interrupting the notebook\'s training in a real tslab kernel stops the loop, leaks nothing, and a re-run trains cleanly', { timeout: 700_000 }, () => {
-  // The kernel process has been seen to die of a glibc heap-corruption abort right
-  // after an interrupt, about once in ten tries under heavy load (never alone). That
-  // is a crash in native code (tfjs-node/zeromq), not a loop that went on: it is
+  // The kernel process has been seen to die of a glibc heap-corruption abort
+  // ("corrupted size vs. prev_size") right after the interrupt, in roughly one try
+  // of five, with and without the gradient worker; never under gdb, so no backtrace
+  // yet. That is a crash in native code, not a loop that went on: it alone is
   // retried, and said, while every other failure fails at once.
   let out = '';
   for (let attempt = 1; ; attempt++) {
@@ -24,7 +25,7 @@ test('interrupting the notebook\'s training in a real tslab kernel stops the loo
       break;
     }
     const kernelDied = /kernel alive: False/.test(stderr);
-    if (!kernelDied || attempt === 3) {
+    if (!kernelDied || attempt === 4) {
       assert.fail(`test/kernel_interrupt.py failed (${probe.signal ?? probe.status}, attempt ${attempt}):\n${stderr.slice(-3000)}`);
     }
     console.log(`# kernel died after the interrupt (attempt ${attempt}): ${stderr.match(/^.*(corrupted|free\(\)|Segmentation).*$/m)?.[0] ?? 'no message'}; trying again`);

@@ -39,6 +39,8 @@ def main():
             if interrupt_after is not None and interrupted_at is None and time.time() - start > interrupt_after:
                 km.interrupt_kernel()
                 interrupted_at = time.time()
+            if interrupted_at is not None and not km.is_alive():
+                raise RuntimeError(f"{code[:60]!r}: kernel alive: False after the interrupt")
             if time.time() - start > timeout:
                 raise TimeoutError(f"{code[:60]!r}: no idle after {timeout} s; kernel alive: {km.is_alive()}; interrupted: {interrupted_at is not None}; output so far: {''.join(text)[-300:]!r}")
             try:
