@@ -10,8 +10,8 @@ interface Report { tensorsBefore: string; interrupted: Run; batchesAfter: string
 
 test('interrupting the notebook\'s training in a real tslab kernel stops the loop, leaks nothing, and a re-run trains cleanly', { timeout: 700_000 }, () => {
   // The kernel process has been seen to die of a glibc heap-corruption abort
-  // ("corrupted size vs. prev_size") right after the interrupt, in roughly one try
-  // of five, with and without the gradient worker; never under gdb, so no backtrace
+  // ("corrupted size vs. prev_size") right after the interrupt, in between none and
+  // four tries of ten, with and without the gradient worker; never under gdb, so no backtrace
   // yet. That is a crash in native code, not a loop that went on: it alone is
   // retried, and said, while every other failure fails at once.
   let out = '';
