@@ -3,10 +3,8 @@
  * set, then the accuracy on the last batch and on the first 1000 test images.
  */
 import * as tf from '@tensorflow/tfjs-node';
-import * as os from 'os';
 import type { Model } from './model';
 import { throwIfAborted } from './interrupt';
-import { ParallelTrainer, startParallelTrainer } from './parallel';
 
 /** What `train` needs of a data set (lib/data.ts's `DataSet`). */
 export interface TrainingData {
@@ -36,14 +34,6 @@ export interface TrainOptions {
   testSize?: number;
   /** Batches per epoch; default floor(train.numExamples / batchSize), as in the seed. */
   iterationsPerEpoch?: number;
-  /**
-   * Worker threads that compute half of each batch's gradients (lib/parallel.ts):
-   * 1, or 0 for all in this thread. Default 1 on a machine with 2 or more cores,
-   * where it measured faster (3.5-3.8 vs 4.3 ms per step on 2 idle cores; slower
-   * while another process keeps one core busy). Starting it takes about 0.5 s and
-   * 140 MB. Same gradients up to float rounding, and reproducible either way.
-   */
-  workers?: 0 | 1;
   /** Aborting it stops training within one batch; `train` then frees its tensors and throws the AbortError. */
   signal?: AbortSignal;
   onBatch?: (progress: { epoch: number; iteration: number; iterationsPerEpoch: number }) => void;
@@ -52,7 +42,7 @@ export interface TrainOptions {
 
 // Yielding to the event loop lets the kernel draw progress and see an
 // interrupt. A yield (await setImmediate) measured 1 to 3 us against about
-// 4 ms for a batch, so the loop yields before every batch.
+// 1.3 ms for a batch, so the loop yields before every batch.
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) {
@@ -82,8 +72,6 @@ export async function train(
   if (testSize > data.test.numExamples) {
     throw new Error(`Expected \`testSize\` to be at most the ${data.test.numExamples} test examples, got ${testSize}`);
   }
-  const workers = options.workers ?? defaultWorkers();
-  if (workers !== 0 && workers !== 1) throw new Error(`Expected \`workers\` to be 0 or 1, got ${String(workers)}`);
   const { signal, onBatch, onEpoch } = options;
   throwIfAborted(signal);
 
@@ -91,17 +79,14 @@ export async function train(
   const xTest = tf.tensor3d(data.test.images.subarray(0, testSize * nSteps * nInputs), [testSize, nSteps, nInputs]);
   const yTest = tf.tensor1d(data.test.labels.subarray(0, testSize), 'int32');
   const results: EpochResult[] = [];
-  let parallel: ParallelTrainer | null = null;
   try {
-    if (workers === 1) parallel = await startParallelTrainer(model, { batchSize });
-    const trainStep = parallel ? parallel.trainStep : model.trainStep;
     for (let epoch = 0; epoch < nEpochs; epoch++) {
       let batch: { images: Float32Array; labels: Int32Array } | undefined;
       for (let iteration = 0; iteration < iterationsPerEpoch; iteration++) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         throwIfAborted(signal);
         batch = data.train.nextBatch(batchSize);
-        trainStep(batch.images, batch.labels);
+        model.trainStep(batch.images, batch.labels);
         onBatch?.({ epoch, iteration, iterationsPerEpoch });
       }
       const last = batch as { images: Float32Array; labels: Int32Array };
@@ -111,14 +96,8 @@ export async function train(
     }
   } finally {
     tf.dispose([xTest, yTest]);
-    await parallel?.close();
   }
   return results;
-}
-
-/** 1 worker where there is a second core for it, else 0. */
-export function defaultWorkers(): 0 | 1 {
-  return os.cpus().length >= 2 ? 1 : 0;
 }
 
 /**

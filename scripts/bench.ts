@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --epochs 5 --data DIR --seed 1 --workers 0|1 --skip-tf1]`: trains the seed's RNN
+ * `npm run bench [-- --epochs 5 --data DIR --seed 1 --shards N --skip-tf1]`: trains the seed's RNN
  * with this project's code (lib/model.ts, lib/train.ts on tfjs-node) and
  * with the seed's own TF-1 code in Python TensorFlow (scripts/bench_tf1.py),
  * on the same IDX files, each in its own process so that each peak RSS is its
@@ -26,8 +26,8 @@ interface Options {
   /** Internal: run one side in this process and print its RESULT line. */
   child: 'ours' | null;
   skipTf1: boolean;
-  /** train()'s `workers`; default train()'s own default, as in the notebook. */
-  workers: 0 | 1 | null;
+  /** createModel's `shards`; default its own default, as in the notebook. */
+  shards: number | null;
 }
 
 interface SideResult {
@@ -39,7 +39,7 @@ interface SideResult {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { epochs: 1, data: '/usr/share/datasets/fashion-mnist', seed: 1, child: null, skipTf1: false, workers: null };
+  const options: Options = { epochs: 1, data: '/usr/share/datasets/fashion-mnist', seed: 1, child: null, skipTf1: false, shards: null };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -47,22 +47,19 @@ function parseArgs(argv: string[]): Options {
       if (v === undefined) throw new Error(`Expected a value after ${flag}`);
       return v;
     };
-    if (flag === '--epochs' || flag === '--seed') {
+    if (flag === '--epochs' || flag === '--seed' || flag === '--shards') {
       const raw = value();
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < (flag === '--epochs' ? 1 : 0)) {
-        throw new Error(`Expected \`${flag}\` to be a ${flag === '--epochs' ? 'positive' : 'non-negative'} integer, got ${raw}`);
+      if (!Number.isInteger(n) || n < (flag === '--seed' ? 0 : 1)) {
+        throw new Error(`Expected \`${flag}\` to be a ${flag === '--seed' ? 'non-negative' : 'positive'} integer, got ${raw}`);
       }
       if (flag === '--epochs') options.epochs = n;
+      else if (flag === '--shards') options.shards = n;
       else options.seed = n;
     } else if (flag === '--data') options.data = path.resolve(value());
     else if (flag === '--child') options.child = value() === 'ours' ? 'ours' : null;
     else if (flag === '--skip-tf1') options.skipTf1 = true;
-    else if (flag === '--workers') {
-      const raw = value();
-      if (raw !== '0' && raw !== '1') throw new Error(`Expected \`--workers\` to be 0 or 1, got ${raw}`);
-      options.workers = raw === '1' ? 1 : 0;
-    } else throw new Error(`Unknown option ${flag}; expected --epochs N, --data DIR, --seed N, --workers 0|1 or --skip-tf1`);
+    else throw new Error(`Unknown option ${flag}; expected --epochs N, --data DIR, --seed N, --shards N or --skip-tf1`);
   }
   return options;
 }
@@ -78,16 +75,16 @@ async function ours(options: Options): Promise<void> {
   // Imported here, not at the top: the parent must not load tfjs-node, and the
   // child's TF_NUM_*_THREADS must be in its environment before tfjs-node loads.
   const { readDataSets } = await import('../lib/data');
-  const { createModel } = await import('../lib/model');
-  const { train, formatEpochLine, defaultWorkers } = await import('../lib/train');
+  const { createModel, defaultShards } = await import('../lib/model');
+  const { train, formatEpochLine } = await import('../lib/train');
   const mnist = await readDataSets(options.data, { seed: options.seed, download: false, fallback: false, log: () => {} });
-  const model = createModel({ nSteps: 28, nInputs: 28, nNeurons: 128, nOutputs: 10, learningRate: 0.001, seed: options.seed });
+  const model = createModel({ nSteps: 28, nInputs: 28, nNeurons: 128, nOutputs: 10, learningRate: 0.001, seed: options.seed,
+    ...(options.shards === null ? {} : { shards: options.shards }) });
   const seconds: number[] = [];
   let start = performance.now();
   await train(model, mnist, {
     nEpochs: options.epochs,
     batchSize: 50,
-    ...(options.workers === null ? {} : { workers: options.workers }),
     onEpoch: (r) => {
       seconds.push((performance.now() - start) / 1000);
       console.log(formatEpochLine(r));
@@ -108,9 +105,8 @@ async function ours(options: Options): Promise<void> {
     testAccuracy,
     testSize: mnist.test.numExamples,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    // train()'s default, as in the notebook; epoch 0 includes starting the worker (about 0.5 s).
-    settings: `tfjs-node ${require('@tensorflow/tfjs-node/package.json').version}, hand-written BPTT, ` +
-      `${options.workers ?? defaultWorkers()} gradient worker thread(s), ` +
+    settings: `tfjs-node ${require('@tensorflow/tfjs-node/package.json').version}, each step one TF graph ` +
+      `(hand-written BPTT + Adam), ${options.shards ?? defaultShards()} shard(s), ` +
       `TF_NUM_INTRAOP_THREADS=${process.env.TF_NUM_INTRAOP_THREADS} TF_NUM_INTEROP_THREADS=${process.env.TF_NUM_INTEROP_THREADS}`,
   };
   console.log(`RESULT ${JSON.stringify(result)}`);
@@ -175,21 +171,20 @@ async function main(): Promise<void> {
   if (options.child === 'ours') return ours(options);
 
   const common = ['--epochs', String(options.epochs), '--data', options.data, '--seed', String(options.seed)];
-  const oursArgs = options.workers === null ? common : [...common, '--workers', String(options.workers)];
+  const oursArgs = options.shards === null ? common : [...common, '--shards', String(options.shards)];
   console.log(`bench: ${options.epochs} epoch(s), batch 50, data ${options.data}, seed ${options.seed}`);
-  // Each side at its fastest, measured on 2 cores: ours with one TF thread in each of its two
-  // threads (its ops are too small for a thread pool to pay: 4.9 vs 5.4 ms per step with
-  // intra-op 2; the second core goes to the gradient worker of lib/parallel.ts), TF-1
-  // with a thread per core (its whole graph runs natively: 4.1-4.3 vs 5.7-5.8 s per epoch).
-  const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1' };
+  // Each side at its fastest, measured on 2 cores: ours with one intra-op thread (its ops are
+  // too small to split: 1.25 vs 1.67 ms per step with 2) and an inter-op thread per core, which
+  // run the batch's shards side by side; TF-1 with a thread per core (4.1-4.3 vs 5.7-5.8 s per epoch).
+  const cores = String(os.cpus().length);
+  const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: cores };
   const oursResult = await runSide('ours', process.execPath, ['--import', 'tsx', __filename, '--child', 'ours', ...oursArgs], env);
   report('ours', oursResult);
   if (options.skipTf1) return;
 
   ensureTensorFlowVenv();
-  const tf1Threads = String(os.cpus().length);
   const tf1Env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' };
-  const tf1Result = await runSide('tf1', venvPython, [path.join(root, 'scripts', 'bench_tf1.py'), ...common, '--threads', tf1Threads], tf1Env);
+  const tf1Result = await runSide('tf1', venvPython, [path.join(root, 'scripts', 'bench_tf1.py'), ...common, '--threads', cores], tf1Env);
   report('tf1', tf1Result);
   const ratio = median(oursResult.secondsPerEpoch) / median(tf1Result.secondsPerEpoch);
   console.log(`ratio ours/tf1 s-per-epoch: ${ratio.toFixed(2)}`);

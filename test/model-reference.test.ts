@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
+import { adamConfig } from '../lib/adam';
 import {
-  basicRNNCell, createModel, dynamicRnn, fullyConnected, inTopK, rnnGradients,
-  sparseSoftmaxCrossEntropyWithLogits,
+  basicRNNCell, createModel, dynamicRnn, fullyConnected, inTopK, sparseSoftmaxCrossEntropyWithLogits,
 } from '../lib/model';
+import { createSession } from '../lib/tf-graph';
+import { trainingGraph } from '../lib/training-graph';
 
 type Nested = number | boolean | Nested[];
 interface Reference {
@@ -79,31 +81,44 @@ test('autodiff through the seed\'s graph gives TensorFlow\'s gradients for every
   g.dispose();
 });
 
-test('the hand-written backward pass (rnnGradients, the training path) gives TensorFlow\'s gradients', () => {
-  const g = buildSeedGraph();
-  const { x, y } = inputs();
-  const { logits, xentropy, gradients } = rnnGradients(g.basicCell, g.logitsLayer, x, y);
-  assertClose(xentropy, ref.xentropy, 'cross-entropy per example');
-  assertClose(logits, ref.logits, 'logits');
-  ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) =>
-    assertClose(gradients[i]!, ref.gradients[i]!, `d loss / d ${name}`));
-  tf.dispose([logits, xentropy, gradients, x, y]);
-  g.dispose();
-});
-
-test('trainStep takes the same two Adam steps as TF-1\'s AdamOptimizer', () => {
-  const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate });
-  [ref.kernel, ref.bias, ref.weights, ref.biases].forEach((value, i) =>
-    model.variables[i]!.assign(tf.tensor(value as number[])));
-  const { x, y } = inputs();
-  ref.afterAdam.forEach((expected, step) => {
-    model.trainStep(x, y);
+for (const shards of [1, 2]) {
+  test(`the training graph's hand-written backward pass gives TensorFlow's loss and gradients (${shards} shard(s))`, () => {
+    const session = createSession(trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam: adamConfig({ learningRate }), shards }));
+    const { x, y } = inputs();
+    // The fixture's 3 examples: 3 in one shard, or 1 and 2 in two.
+    const sizes = shards === 1 ? [3] : [1, 2];
+    const xs = tf.split(x, sizes, 0);
+    const ys = tf.split(y, sizes, 0);
+    const feeds: Record<string, tf.Tensor> = {
+      kernel: tf.tensor2d(ref.kernel as number[][]), bias: tf.tensor1d(ref.bias as number[]),
+      weights: tf.tensor2d(ref.weights as number[][]), biases: tf.tensor1d(ref.biases as number[]),
+    };
+    xs.forEach((part, i) => { feeds[`x${i}`] = part; feeds[`y${i}`] = ys[i]!; });
+    const [loss, ...gradients] = session.run(feeds, ['loss', 'dKernel', 'dBias', 'dWeights', 'dBiases']);
+    assertClose(loss!, ref.loss, 'loss');
     ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) =>
-      assertClose(model.variables[i]!, expected[i]!, `${name} after Adam step ${step + 1}`));
+      assertClose(gradients[i]!, ref.gradients[i]!, `d loss / d ${name}`));
+    tf.dispose([loss!, ...gradients, ...Object.values(feeds), ...xs, ...ys, x, y]);
+    session.dispose();
   });
-  tf.dispose([x, y]);
-  model.dispose();
-});
+}
+
+for (const shards of [1, 2]) {
+  test(`trainStep takes the same two Adam steps as TF-1's AdamOptimizer (${shards} shard(s))`, () => {
+    const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate, shards });
+    [ref.kernel, ref.bias, ref.weights, ref.biases].forEach((value, i) =>
+      model.variables[i]!.assign(tf.tensor(value as number[])));
+    const { x, y } = inputs();
+    ref.afterAdam.forEach((expected, step) => {
+      model.trainStep(x, y);
+      ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) =>
+        assertClose(model.variables[i]!, expected[i]!, `${name} after Adam step ${step + 1}`));
+    });
+    assert.equal(model.iterations, ref.afterAdam.length);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+}
 
 test('inTopK and accuracy agree with TensorFlow\'s in_top_k for k = 1 and 2', () => {
   const logits = tf.tensor2d(ref.logits as number[][]);

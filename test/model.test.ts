@@ -88,3 +88,42 @@ test('dispose frees every tensor createModel made', () => {
   model.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('trainStep takes the same step from arrays or tensors, in one shard or two, for any batch size', () => {
+  const small = { nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 3, learningRate: 0.01, seed: 7 };
+  for (const batch of [1, 2, 5]) {
+    const x = Float32Array.from({ length: batch * 12 }, (_, i) => Math.sin(i));
+    const y = Int32Array.from({ length: batch }, (_, i) => i % 3);
+    const weightsAfter = (shards: number, asTensors: boolean) => {
+      const model = createModel({ ...small, shards });
+      const xt = tf.tensor3d(x, [batch, 4, 3]);
+      const yt = tf.tensor1d(y, 'int32');
+      for (let i = 0; i < 3; i++) model.trainStep(asTensors ? xt : x, asTensors ? yt : y);
+      const values = model.variables.map((v) => Array.from(v.dataSync()));
+      tf.dispose([xt, yt]);
+      model.dispose();
+      return values.flat();
+    };
+    const reference = weightsAfter(1, false);
+    for (const [shards, asTensors] of [[1, true], [2, false], [2, true]] as const) {
+      const got = weightsAfter(shards, asTensors);
+      const worst = Math.max(...got.map((w, i) => Math.abs(w - reference[i]!)));
+      assert.ok(worst < 1e-6, `batch ${batch}, ${shards} shard(s), ${asTensors ? 'tensors' : 'arrays'}: differs by ${worst}`);
+    }
+  }
+});
+
+test('trainStep names a wrong batch and leaves the model and memory as they were', () => {
+  const model = createModel(config);
+  const before = tf.memory().numTensors;
+  const kernel = Array.from(model.variables[0]!.dataSync());
+  const x = new Float32Array(3 * 28 * 28);
+  assert.throws(() => model.trainStep(x, new Int32Array(2)), /Expected one label per image \(3\), got 2 labels/);
+  assert.throws(() => model.trainStep(new Float32Array(0), new Int32Array(0)), /Expected a batch of at least one image, got none/);
+  assert.throws(() => model.trainStep(new Float32Array(100), new Int32Array(1)), /Expected images of 28x28 floats each, got an array of length 100/);
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(Array.from(model.variables[0]!.dataSync()), kernel);
+  assert.equal(model.iterations, 0);
+  assert.throws(() => createModel({ ...config, shards: 0 }), /Expected `shards` to be a positive integer, got 0/);
+  model.dispose();
+});

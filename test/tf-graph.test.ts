@@ -1,0 +1,66 @@
+// lib/tf-graph.ts: graphs built in TypeScript, written as a SavedModel and run by TensorFlow.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-node';
+import { createSession, Graph, graphOps, ProtoWriter } from '../lib/tf-graph';
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+test('ProtoWriter writes varints, negative int64s and strings as protobuf does', () => {
+  const w = new ProtoWriter();
+  w.varint(1, 150); // the example of protobuf's encoding guide: 08 96 01
+  w.varint(2, -1); // int64 -1: ten bytes
+  w.string(3, 'hi');
+  assert.equal(hex(w.finish()), '089601' + '10ffffffffffffffffff01' + '1a026869');
+  assert.throws(() => new ProtoWriter().varint(1, 0.5), /ProtoWriter: expected an integer, got 0.5/);
+});
+
+test('Graph names nodes after their op, numbered as TF-1 does, and refuses a duplicate name', () => {
+  const g = new Graph();
+  const a = g.placeholder('a', 'float', [2, 2]);
+  assert.equal(a, 'a:0');
+  assert.equal(g.op('Tanh', [a], { T: { type: 'float' } }), 'Tanh:0');
+  assert.equal(g.op('Tanh', [a], { T: { type: 'float' } }), 'Tanh_1:0');
+  assert.deepEqual(g.add('Unpack', [a], { T: { type: 'float' }, num: { i: 2 } }, 2), ['Unpack:0', 'Unpack:1']);
+  assert.throws(() => g.placeholder('a', 'float', []), /Graph: a node named a already exists/);
+});
+
+test('a session runs the graph and gives what eager TensorFlow gives', () => {
+  const g = new Graph();
+  const ops = graphOps(g);
+  const x = g.placeholder('x', 'float', [-1, 3]);
+  const w = g.placeholder('w', 'float', [3, 2]);
+  g.name(ops.tanh(ops.matMul(x, w)), 'h');
+  g.name(ops.sum(ops.matMul(x, w, false, false), 0), 'total');
+  const session = createSession(g);
+  const xv = tf.tensor2d([[1, 2, 3], [-1, 0, 0.5]]);
+  const wv = tf.tensor2d([[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]);
+  const before = tf.memory().numTensors;
+  const [h, total] = session.run({ x: xv, w: wv }, ['h', 'total']);
+  assert.equal(tf.memory().numTensors, before + 2);
+  const want = tf.tanh(tf.matMul(xv, wv));
+  assert.deepEqual(h!.shape, [2, 2]);
+  assert.ok(tf.max(tf.abs(tf.sub(h!, want))).dataSync()[0]! < 1e-6);
+  assert.deepEqual(Array.from(total!.dataSync()).map((v) => +v.toFixed(5)), [-1.15, 2.9]); // [-0.8, 2.4] + [-0.35, 0.5]
+  tf.dispose([h!, total!, want, xv, wv]);
+  session.dispose();
+});
+
+test('a session names the input or output it does not have, and refuses to run once disposed', () => {
+  const g = new Graph();
+  g.name(graphOps(g).tanh(g.placeholder('x', 'float', [-1])), 'y');
+  const session = createSession(g);
+  const x = tf.tensor1d([0.5]);
+  assert.throws(() => session.run({ z: x }, ['y']), /GraphSession.run: the graph has no input named z/);
+  assert.throws(() => session.run({ x }, ['x']), /GraphSession.run: the graph has no output named x/);
+  assert.throws(() => session.run({}, ['y']), /x/); // TensorFlow's own message names the missing feed
+  session.dispose();
+  assert.throws(() => session.run({ x }, ['y']), /GraphSession.run: the session has been disposed/);
+  x.dispose();
+});
+
+test('a graph TensorFlow rejects gives TensorFlow\'s reason', () => {
+  const g = new Graph();
+  g.name(g.op('NoSuchOp', [g.placeholder('x', 'float', [])]), 'y');
+  assert.throws(() => createSession(g), /NoSuchOp/);
+});
