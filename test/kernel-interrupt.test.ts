@@ -9,11 +9,11 @@ interface Run { status: string; evalue: string; stdout: string; replySeconds: nu
 interface Report { tensorsBefore: string; interrupted: Run; batchesAfter: string; rerun: Run; tensorsAfter: string; alive: boolean }
 
 test('interrupting the notebook\'s training in a real tslab kernel stops the loop, leaks nothing, and a re-run trains cleanly', { timeout: 700_000 }, () => {
-  // The kernel process has been seen to die of a glibc heap-corruption abort
-  // ("corrupted size vs. prev_size") right after the interrupt, in between none and
-  // four tries of ten, with and without the gradient worker; never under gdb, so no backtrace
-  // yet. That is a crash in native code, not a loop that went on: it alone is
-  // retried, and said, while every other failure fails at once.
+  // With the earlier eager training path (about 160 native calls a step), the kernel
+  // process died now and then of a glibc heap-corruption abort ("corrupted size vs.
+  // prev_size") right after the interrupt: 7 of 32 tries. Since a step is one graph
+  // call it has not happened (0 of 40), but the cause was never pinned down. A dead
+  // kernel alone is therefore retried, and said, while every other failure fails at once.
   let out = '';
   for (let attempt = 1; ; attempt++) {
     const probe = spawnSync(path.join(ROOT, '.venv/bin/python'),
