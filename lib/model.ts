@@ -243,17 +243,21 @@ export function createModel(config: ModelConfig): Model {
   const nInputs = positiveInteger('nInputs', config.nInputs);
   const nNeurons = positiveInteger('nNeurons', config.nNeurons);
   const nOutputs = positiveInteger('nOutputs', config.nOutputs);
+  const adam = adamConfig({ learningRate: config.learningRate });
+  const shards = positiveInteger('shards', config.shards ?? defaultShards());
+  // The session first: if TensorFlow refuses the graph, no tensors have been made yet.
+  const session = createSession(trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam, shards }));
   // Different streams for the two layers, both fixed by one seed.
   const seed2 = config.seed === undefined ? undefined : (config.seed * 2654435761 + 1) >>> 0;
   const basicCell = basicRNNCell({ numUnits: nNeurons, inputSize: nInputs, seed: config.seed });
   const logitsLayer = fullyConnected({ inputSize: nNeurons, numOutputs: nOutputs, activationFn: null, seed: seed2 });
   const variables = [basicCell.kernel, basicCell.bias, logitsLayer.weights, logitsLayer.biases];
-  const adam = adamConfig({ learningRate: config.learningRate });
-  const shards = positiveInteger('shards', config.shards ?? defaultShards());
-  const session = createSession(trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam, shards }));
-  // Adam's moments, float32 like TF-1's slots: replaced by the graph's outputs at every step.
-  let m: tf.Tensor = tf.zeros([parameterCount(config)]);
-  let v: tf.Tensor = tf.zeros([parameterCount(config)]);
+  // Adam's moments: non-trainable float32 variables like TF-1's slots (so tf.disposeVariables()
+  // frees them too), given the graph's outputs at every step.
+  const [m, v] = [0, 1].map(() => tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([parameterCount(config)]), false))) as [
+    tf.Variable<tf.Rank.R1>,
+    tf.Variable<tf.Rank.R1>,
+  ];
   let iterations = 0;
 
   /** Checks `x` and returns the number of images in it. */
@@ -269,7 +273,10 @@ export function createModel(config: ModelConfig): Model {
     }
     return x.shape[0];
   }
-  const images = (x: Images): tf.Tensor3D => (x instanceof Float32Array ? tf.tensor3d(x, [batchOf(x), nSteps, nInputs]) : (batchOf(x), x));
+  function images(x: Images): tf.Tensor3D {
+    const batch = batchOf(x);
+    return x instanceof Float32Array ? tf.tensor3d(x, [batch, nSteps, nInputs]) : x;
+  }
   const labels = (y: Labels): tf.Tensor1D => (y instanceof Int32Array ? tf.tensor1d(y, 'int32') : y);
   // Runs f on tensors made from arrays, freeing only those it made.
   function withInputs<R>(x: Images, y: Labels | null, f: (x: tf.Tensor3D, y: tf.Tensor1D | null) => R): R {
@@ -315,12 +322,10 @@ export function createModel(config: ModelConfig): Model {
       const [newKernel, newBias, newWeights, newBiases, newM, newV] = session.run(
         feeds, ['newKernel', 'newBias', 'newWeights', 'newBiases', 'newM', 'newV']);
       // assign takes the new value's data without a copy; the variable keeps it alive.
-      [newKernel, newBias, newWeights, newBiases].forEach((value, i) => {
-        (variables[i] as tf.Variable).assign(value as tf.Tensor);
+      [newKernel, newBias, newWeights, newBiases, newM, newV].forEach((value, i) => {
+        ([...variables, m, v][i] as tf.Variable).assign(value as tf.Tensor);
         (value as tf.Tensor).dispose();
       });
-      tf.dispose([m, v]);
-      [m, v] = [newM as tf.Tensor, newV as tf.Tensor];
       iterations += 1;
     } finally {
       tf.dispose([alpha, ...xs, ...ys]);

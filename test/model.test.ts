@@ -127,3 +127,11 @@ test('trainStep names a wrong batch and leaves the model and memory as they were
   assert.throws(() => createModel({ ...config, shards: 0 }), /Expected `shards` to be a positive integer, got 0/);
   model.dispose();
 });
+
+test('tf.disposeVariables() frees all of a trained model\'s tensors, as the notebook\'s re-run of In[4] relies on', () => {
+  const before = tf.memory().numTensors;
+  const model = createModel({ nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 2, learningRate: 0.001, seed: 1 });
+  model.trainStep(new Float32Array(2 * 4 * 3).fill(0.5), new Int32Array([0, 1]));
+  tf.disposeVariables();
+  assert.equal(tf.memory().numTensors, before);
+});
