@@ -295,7 +295,15 @@ export interface GraphSession {
   dispose(): void;
 }
 
-/** Loads `graph` into a TensorFlow session on tfjs-node's native backend. */
+// Frees the TensorFlow session of a GraphSession that was dropped without dispose(),
+// as when a notebook cell that creates a model runs again (about 3 MB each).
+// Made on first use, so that importing this module does nothing.
+let sessionFinalizer: FinalizationRegistry<number> | undefined;
+
+/**
+ * Loads `graph` into a TensorFlow session on tfjs-node's native backend.
+ * `dispose()` frees it; so does garbage collection of a session no longer referenced.
+ */
 export function createSession(graph: Graph): GraphSession {
   const backend = nodeBackend();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-graph-'));
@@ -309,7 +317,7 @@ export function createSession(graph: Graph): GraphSession {
   const inputs = graph.inputs();
   const outputs = graph.outputs();
   let open = true;
-  return {
+  const session: GraphSession = {
     run(feeds, fetches) {
       if (!open) throw new Error('GraphSession.run: the session has been disposed');
       const names = Object.keys(feeds);
@@ -323,8 +331,14 @@ export function createSession(graph: Graph): GraphSession {
       return backend.runSavedModel(id, names.map((n) => feeds[n] as tf.Tensor), infos, fetches.map((f) => `${f}:0`));
     },
     dispose() {
-      if (open) backend.deleteSavedModel(id);
+      if (open) {
+        backend.deleteSavedModel(id);
+        sessionFinalizer?.unregister(session);
+      }
       open = false;
     },
   };
+  sessionFinalizer ??= new FinalizationRegistry((savedModelId) => backend.deleteSavedModel(savedModelId));
+  sessionFinalizer.register(session, id, session);
+  return session;
 }

@@ -1,7 +1,10 @@
 // lib/tf-graph.ts: graphs built in TypeScript, written as a SavedModel and run by TensorFlow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import * as tf from '@tensorflow/tfjs-node';
+import { nodeBackend } from '@tensorflow/tfjs-node/dist/nodejs_kernel_backend';
 import { createSession, Graph, graphOps, ProtoWriter } from '../lib/tf-graph';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -63,4 +66,24 @@ test('a graph TensorFlow rejects gives TensorFlow\'s reason', () => {
   const g = new Graph();
   g.name(g.op('NoSuchOp', [g.placeholder('x', 'float', [])]), 'y');
   assert.throws(() => createSession(g), /NoSuchOp/);
+});
+
+test('a session dropped without dispose() is freed by garbage collection; a disposed one only once', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const backend = nodeBackend();
+  const before = backend.getNumOfSavedModels();
+  const make = () => {
+    const g = new Graph();
+    g.name(graphOps(g).tanh(g.placeholder('x', 'float', [-1])), 'y');
+    return createSession(g);
+  };
+  make(); // dropped at once
+  make().dispose();
+  assert.equal(backend.getNumOfSavedModels(), before + 1);
+  for (let i = 0; i < 20 && backend.getNumOfSavedModels() > before; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(backend.getNumOfSavedModels(), before);
 });
