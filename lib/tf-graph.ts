@@ -48,7 +48,7 @@ interface NodeDef {
 export class Graph {
   private readonly nodes: NodeDef[] = [];
   private readonly names = new Set<string>();
-  private readonly placeholders = new Map<string, DType>();
+  private readonly placeholders = new Map<string, { dtype: DType; shape: number[] }>();
   private readonly namedOutputs = new Map<string, DType>();
 
   /**
@@ -80,7 +80,7 @@ export class Graph {
    */
   placeholder(name: string, dtype: DType, shape: number[]): Output {
     const output = this.op('Placeholder', [], { dtype: { type: dtype }, shape: { shape } }, name);
-    this.placeholders.set(name, dtype);
+    this.placeholders.set(name, { dtype, shape });
     return output;
   }
 
@@ -99,8 +99,8 @@ export class Graph {
     return named;
   }
 
-  /** The dtype of each placeholder, by name. */
-  inputs(): ReadonlyMap<string, DType> {
+  /** The dtype and shape of each placeholder, by name. */
+  inputs(): ReadonlyMap<string, { dtype: DType; shape: number[] }> {
     return this.placeholders;
   }
 
@@ -257,12 +257,15 @@ export class ProtoWriter {
  * named outputs, so that standard tools (saved_model_cli) can read it too.
  */
 export function savedModelProto(graph: Graph): Uint8Array {
-  const tensorInfo = (w: ProtoWriter, field: number, key: string, dtype: DType) =>
+  // A map entry of SignatureDef.inputs (1) or .outputs (2): key, then TensorInfo
+  // (name, dtype, and the shape, or unknown_rank where the graph does not fix it).
+  const tensorInfo = (w: ProtoWriter, field: number, key: string, dtype: DType, shape: number[] | null) =>
     w.message(field, (entry) => {
       entry.string(1, key);
       entry.message(2, (info) => {
         info.string(1, `${key}:0`);
         info.varint(2, DT[dtype]);
+        info.message(3, (s) => (shape ? writeShape(s, shape) : s.varint(3, 1)));
       });
     });
   const w = new ProtoWriter();
@@ -273,8 +276,8 @@ export function savedModelProto(graph: Graph): Uint8Array {
     meta.message(5, (sig) => {
       sig.string(1, 'serving_default');
       sig.message(2, (def) => {
-        for (const [name, dtype] of graph.inputs()) tensorInfo(def, 1, name, dtype);
-        for (const [name, dtype] of graph.outputs()) tensorInfo(def, 2, name, dtype);
+        for (const [name, { dtype, shape }] of graph.inputs()) tensorInfo(def, 1, name, dtype, shape);
+        for (const [name, dtype] of graph.outputs()) tensorInfo(def, 2, name, dtype, null);
         def.string(3, 'tensorflow/serving/predict');
       });
     });
