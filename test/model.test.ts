@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-node';
-import { basicRNNCell, createModel, fullyConnected } from '../lib/model';
+import * as os from 'os';
+import { basicRNNCell, createModel, defaultShards, fullyConnected } from '../lib/model';
 
 const config = { nSteps: 28, nInputs: 28, nNeurons: 128, nOutputs: 10, learningRate: 0.001, seed: 7 };
 
@@ -134,4 +135,19 @@ test('tf.disposeVariables() frees all of a trained model\'s tensors, as the note
   model.trainStep(new Float32Array(2 * 4 * 3).fill(0.5), new Int32Array([0, 1]));
   tf.disposeVariables();
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('defaultShards gives 2 where TensorFlow has at least two inter-op threads, else 1', () => {
+  const saved = process.env.TF_NUM_INTEROP_THREADS;
+  try {
+    const expected: [string | undefined, number][] = [['1', 1], ['2', 2], ['8', 2], [undefined, os.cpus().length >= 2 ? 2 : 1]];
+    for (const [threads, shards] of expected) {
+      if (threads === undefined) delete process.env.TF_NUM_INTEROP_THREADS;
+      else process.env.TF_NUM_INTEROP_THREADS = threads;
+      assert.equal(defaultShards(), shards, `TF_NUM_INTEROP_THREADS=${threads}`);
+    }
+  } finally {
+    if (saved === undefined) delete process.env.TF_NUM_INTEROP_THREADS;
+    else process.env.TF_NUM_INTEROP_THREADS = saved;
+  }
 });
