@@ -12,7 +12,7 @@
  * tests) loads nothing; displaying outside a kernel throws.
  */
 import { randomBytes } from 'crypto';
-import { figureSummary, type Figure } from './charts';
+import { figureSummary, type Figure } from './plotly';
 
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 

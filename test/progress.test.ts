@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Figure } from '../lib/charts';
+import type { Figure } from '../lib/plotly';
 import { createProgress, estimateRemaining, formatDuration, formatProgress, trainingMonitor } from '../lib/progress';
 
 test('formatDuration writes m:ss, and h:mm:ss from an hour on', () => {
