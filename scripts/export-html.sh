@@ -13,4 +13,5 @@ for nb in "${notebooks[@]}"; do
 done
 node --import tsx scripts/render-static.ts "${notebooks[@]}"
 mkdir -p build
-"$root/.venv/bin/jupyter" nbconvert --to html --output-dir "$root/build" "${notebooks[@]}"
+"$root/.venv/bin/jupyter" nbconvert --to html --template-file "$root/scripts/nbconvert/lab-alt.html.j2" \
+  --output-dir "$root/build" "${notebooks[@]}"

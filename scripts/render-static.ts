@@ -52,8 +52,19 @@ export async function plotlyPage(browser: Browser): Promise<Page> {
 
 interface FigureJson {
   data?: unknown[];
-  layout?: { width?: number; height?: number };
+  layout?: { width?: number; height?: number; title?: { text?: string } | string };
   config?: object;
+}
+
+/**
+ * Alternative text for a figure's PNG: its title without markup, as nbconvert's
+ * HTML export puts it in the image's `alt` (and warns where there is none).
+ */
+export function altText(figure: FigureJson): string {
+  const title = figure.layout?.title;
+  const text = (typeof title === 'string' ? title : title?.text ?? '').replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]*>/g, '');
+  const plain = text.replace(/\s+/g, ' ').trim();
+  return plain ? `Chart: ${plain}` : 'Chart';
 }
 
 /** Renders one Plotly figure to PNG bytes at its own layout size (or 700x450), scale 1. */
@@ -78,6 +89,7 @@ export async function renderFigurePng(page: Page, figure: FigureJson): Promise<B
 interface Output {
   output_type: string;
   data?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
 }
 interface Notebook {
   cells: { cell_type: string; outputs?: Output[] }[];
@@ -108,8 +120,9 @@ export function writeAtomically(file: string, text: string): void {
 }
 
 /**
- * Adds (or replaces) `image/png` on every output of `notebookPath` that carries
- * Plotly JSON. @returns how many figures were rendered
+ * Adds (or replaces) `image/png`, with its alternative text in the output's
+ * metadata, on every output of `notebookPath` that carries Plotly JSON.
+ * @returns how many figures were rendered
  */
 export async function renderNotebookPlots(notebookPath: string, browser?: Browser): Promise<number> {
   const text = fs.readFileSync(notebookPath, 'utf8');
@@ -138,6 +151,9 @@ export async function renderNotebookPlots(notebookPath: string, browser?: Browse
       if (typeof figure === 'string') figure = JSON.parse(figure);
       const png = await renderFigurePng(page, figure as FigureJson);
       data['image/png'] = png.toString('base64');
+      const metadata = out.metadata ?? {};
+      metadata['image/png'] = { ...(metadata['image/png'] as object | undefined), alt: altText(figure as FigureJson) };
+      out.metadata = metadata;
     }
     await page.close();
   } finally {

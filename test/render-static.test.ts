@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { accuracyFigure } from '../lib/charts';
-import { PLOTLY_MIME, renderNotebookPlots } from '../scripts/render-static';
+import { altText, PLOTLY_MIME, renderNotebookPlots } from '../scripts/render-static';
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -46,6 +46,7 @@ test('renderNotebookPlots adds a PNG of the layout size to each Plotly output, i
     assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [700, 380]);
     assert.ok(png.length > 5_000 && png.length < 500_000, `PNG of ${png.length} bytes`);
     assert.ok(out.data[PLOTLY_MIME].data, 'the Plotly JSON stays');
+    assert.equal(out.metadata['image/png'].alt, 'Chart: Accuracy per epoch (1 of 5)');
     assert.equal(nb.cells[1].outputs[0].data, undefined, 'a stream output is left alone');
 
     const once = fs.readFileSync(file, 'utf8');
@@ -55,4 +56,10 @@ test('renderNotebookPlots adds a PNG of the layout size to each Plotly output, i
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('altText is the figure\'s title without markup, or just "Chart"', () => {
+  assert.equal(altText({ layout: { title: { text: 'Accuracy<br><span style="color:#999">(5 of 5)</span>' } } }), 'Chart: Accuracy (5 of 5)');
+  assert.equal(altText({ layout: { title: 'Plain  title' } }), 'Chart: Plain title');
+  assert.equal(altText({ data: [] }), 'Chart');
 });
