@@ -237,6 +237,8 @@ export interface Model {
   dispose(): void;
 }
 
+const STATE_OUTPUTS = ['newKernel', 'newBias', 'newWeights', 'newBiases', 'newM', 'newV'];
+
 /** Builds the seed's In[4]: cell, dynamic RNN, logits, loss, Adam, accuracy. */
 export function createModel(config: ModelConfig): Model {
   const nSteps = positiveInteger('nSteps', config.nSteps);
@@ -254,10 +256,13 @@ export function createModel(config: ModelConfig): Model {
   const variables = [basicCell.kernel, basicCell.bias, logitsLayer.weights, logitsLayer.biases];
   // Adam's moments: non-trainable float32 variables like TF-1's slots (so tf.disposeVariables()
   // frees them too), given the graph's outputs at every step.
-  const [m, v] = [0, 1].map(() => tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([parameterCount(config)]), false))) as [
+  const size = parameterCount(config);
+  const [m, v] = [0, 1].map(() => tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([size]), false))) as [
     tf.Variable<tf.Rank.R1>,
     tf.Variable<tf.Rank.R1>,
   ];
+  // What a training step updates, in the order of the graph's outputs STATE_OUTPUTS.
+  const state: tf.Variable[] = [...variables, m, v];
   let iterations = 0;
 
   /** Checks `x` and returns the number of images in it. */
@@ -319,12 +324,10 @@ export function createModel(config: ModelConfig): Model {
         feeds[`x${i}`] = part;
         feeds[`y${i}`] = ys[i] as tf.Tensor1D;
       });
-      const [newKernel, newBias, newWeights, newBiases, newM, newV] = session.run(
-        feeds, ['newKernel', 'newBias', 'newWeights', 'newBiases', 'newM', 'newV']);
       // assign takes the new value's data without a copy; the variable keeps it alive.
-      [newKernel, newBias, newWeights, newBiases, newM, newV].forEach((value, i) => {
-        ([...variables, m, v][i] as tf.Variable).assign(value as tf.Tensor);
-        (value as tf.Tensor).dispose();
+      session.run(feeds, STATE_OUTPUTS).forEach((value, i) => {
+        (state[i] as tf.Variable).assign(value);
+        value.dispose();
       });
       iterations += 1;
     } finally {

@@ -33,7 +33,6 @@ export type Attr =
   | { type: DType }
   | { i: number }
   | { b: boolean }
-  | { s: string }
   | { shape: number[] }
   | { tensor: { dtype: DType; shape: number[]; values: Float32Array | Int32Array } };
 
@@ -191,7 +190,6 @@ function writeAttr(w: ProtoWriter, attr: Attr): void {
   if ('type' in attr) w.varint(6, DT[attr.type]);
   else if ('i' in attr) w.varint(3, attr.i);
   else if ('b' in attr) w.varint(5, attr.b ? 1 : 0);
-  else if ('s' in attr) w.string(2, attr.s);
   else if ('shape' in attr) w.message(7, (s) => writeShape(s, attr.shape));
   else {
     const { dtype, shape, values } = attr.tensor;
@@ -218,7 +216,7 @@ export class ProtoWriter {
   }
 
   string(field: number, value: string): void {
-    this.bytes(field, new TextEncoder().encode(value));
+    this.bytes(field, Buffer.from(value, 'utf8'));
   }
 
   bytes(field: number, value: Uint8Array): void {

@@ -33,12 +33,6 @@ export interface TrainingGraphConfig {
   shards: number;
 }
 
-/** Names of the outputs that `GraphSession.run` can fetch. */
-export const TRAINING_OUTPUTS = [
-  'newKernel', 'newBias', 'newWeights', 'newBiases', 'newM', 'newV',
-  'loss', 'dKernel', 'dBias', 'dWeights', 'dBiases',
-] as const;
-
 /** Floats in kernel, bias, weights and biases together: the length of Adam's `m` and `v`. */
 export function parameterCount(c: { nInputs: number; nNeurons: number; nOutputs: number }): number {
   return (c.nInputs + c.nNeurons) * c.nNeurons + c.nNeurons + c.nNeurons * c.nOutputs + c.nOutputs;

@@ -82,11 +82,16 @@ test('createModel and the model name the argument that is wrong', () => {
   model.dispose();
 });
 
-test('dispose frees every tensor createModel made', () => {
-  const before = tf.memory().numTensors;
+/** A small model after one training step, so that Adam's moments hold values too. */
+function trainedSmallModel() {
   const model = createModel({ nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 2, learningRate: 0.001, seed: 1 });
   model.trainStep(new Float32Array(2 * 4 * 3).fill(0.5), new Int32Array([0, 1]));
-  model.dispose();
+  return model;
+}
+
+test('dispose frees every tensor createModel made', () => {
+  const before = tf.memory().numTensors;
+  trainedSmallModel().dispose();
   assert.equal(tf.memory().numTensors, before);
 });
 
@@ -131,8 +136,7 @@ test('trainStep names a wrong batch and leaves the model and memory as they were
 
 test('tf.disposeVariables() frees all of a trained model\'s tensors, as the notebook\'s re-run of In[4] relies on', () => {
   const before = tf.memory().numTensors;
-  const model = createModel({ nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 2, learningRate: 0.001, seed: 1 });
-  model.trainStep(new Float32Array(2 * 4 * 3).fill(0.5), new Int32Array([0, 1]));
+  trainedSmallModel();
   tf.disposeVariables();
   assert.equal(tf.memory().numTensors, before);
 });
