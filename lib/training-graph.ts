@@ -18,7 +18,7 @@
  *
  * The graph holds no variables: the weights and Adam's moments go in as
  * inputs and their new values come out, so the caller (lib/model.ts) keeps
- * them as ordinary tfjs tensors.
+ * them as ordinary tfjs variables.
  */
 import { AdamConfig, adamUpdate } from './adam';
 import { Graph, graphOps, Output } from './tf-graph';
