@@ -4,6 +4,10 @@ activation, sparse softmax cross-entropy, AdamOptimizer, in_top_k), run on
 fixed small weights and inputs. test/model-reference.test.ts compares lib/model.ts
 with these numbers.
 
+Then test/fixtures/row-gradients-reference.json: tf.gradients of each example's
+cross-entropy with respect to every state h_t and every input row x_t, for
+test/row-gradients.test.ts (lib/row-gradients.ts).
+
 Run: .cache/venv-tf/bin/python scripts/make_reference.py
 (npm run bench creates that virtualenv; or:
  python3 -m venv .cache/venv-tf && PIP_RETRIES=0 .cache/venv-tf/bin/pip install tensorflow-cpu==2.21.0)
@@ -18,7 +22,7 @@ import os
 import numpy as np
 import tensorflow as tf
 from tensorflow.python.ops.rnn_cell_impl import BasicRNNCell
-from tensorflow.python.ops.rnn import dynamic_rnn
+from tensorflow.python.ops.rnn import dynamic_rnn, static_rnn
 from tensorflow.python.keras.legacy_tf_layers.core import dense
 
 BATCH, N_STEPS, N_INPUTS, N_NEURONS, N_OUTPUTS = 3, 4, 5, 6, 3
@@ -93,5 +97,64 @@ fixture = {
 path = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'basic-rnn-reference.json')
 with open(path, 'w') as f:
     json.dump(fixture, f)
+    f.write('\n')
+print('wrote', os.path.normpath(path))
+
+
+# ---------------------------------------------------------------------------
+# Row gradients: d(each example's own cross-entropy) / d h_t and / d x_t, t = 0 … nSteps - 1.
+# dynamic_rnn keeps its states inside a while loop, where tf.gradients cannot reach
+# them, so the states come from static_rnn over the same cell (the same weights),
+# whose per-step outputs are the states themselves; the two must agree.
+
+RG_BATCH, RG_STEPS, RG_INPUTS, RG_NEURONS, RG_OUTPUTS = 4, 7, 5, 6, 3
+rg_rng = np.random.RandomState(20241115)
+rg = dict(
+    x=rg_rng.uniform(0, 1, (RG_BATCH, RG_STEPS, RG_INPUTS)).astype(np.float32),
+    y=np.array([2, 0, 1, 2], dtype=np.int32),
+    kernel=rg_rng.uniform(-0.6, 0.6, (RG_INPUTS + RG_NEURONS, RG_NEURONS)).astype(np.float32),
+    bias=rg_rng.uniform(-0.1, 0.1, (RG_NEURONS,)).astype(np.float32),
+    weights=rg_rng.uniform(-0.8, 0.8, (RG_NEURONS, RG_OUTPUTS)).astype(np.float32),
+    biases=rg_rng.uniform(-0.1, 0.1, (RG_OUTPUTS,)).astype(np.float32),
+)
+with tf.Graph().as_default():
+    X = tf.compat.v1.placeholder(tf.float32, [None, RG_STEPS, RG_INPUTS])
+    y = tf.compat.v1.placeholder(tf.int32, [None])
+    basic_cell = BasicRNNCell(num_units=RG_NEURONS)
+    _, states = dynamic_rnn(basic_cell, X, dtype=tf.float32)
+    logits = dense(states, RG_OUTPUTS, activation=None)
+    xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+    step_states, final_state = static_rnn(basic_cell, tf.unstack(X, axis=1), dtype=tf.float32)
+    static_logits = dense(final_state, RG_OUTPUTS, activation=None, reuse=True, name='dense')
+    static_xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=static_logits)
+    variables = tf.compat.v1.trainable_variables()
+    assert len(variables) == 4, variables
+    # Examples do not interact, so the gradient of the summed cross-entropy is,
+    # example by example, the gradient of that example's own loss.
+    d_inputs = tf.gradients(tf.reduce_sum(xentropy), X)[0]
+    d_states = tf.stack(tf.gradients(tf.reduce_sum(static_xentropy), step_states), axis=1)
+    with tf.compat.v1.Session() as sess:
+        for var, name in zip(variables, ['kernel', 'bias', 'weights', 'biases']):
+            var.load(rg[name], sess)
+        rg_out = sess.run(dict(xentropy=xentropy, static_xentropy=static_xentropy, dInputs=d_inputs,
+                               dStates=d_states), feed_dict={X: rg['x'], y: rg['y']})
+assert np.allclose(rg_out['xentropy'], rg_out['static_xentropy'], atol=1e-6), rg_out
+norms = lambda d: np.linalg.norm(d.astype(np.float64), axis=2).mean(axis=0)
+row_fixture = {
+    'about': 'Made by scripts/make_reference.py with TensorFlow ' + tf.__version__
+             + ' (BasicRNNCell, dynamic_rnn for the loss and dInputs, static_rnn over the same cell for '
+             'dStates, dense, sparse_softmax_cross_entropy_with_logits, tf.gradients of the summed '
+             'cross-entropy). dStates [batch, nSteps, nNeurons] = d loss_i / d h_t; dInputs '
+             '[batch, nSteps, nInputs] = d loss_i / d x_t; the norms are their L2 norms, averaged over the batch.',
+    'config': dict(batch=RG_BATCH, nSteps=RG_STEPS, nInputs=RG_INPUTS, nNeurons=RG_NEURONS,
+                   nOutputs=RG_OUTPUTS),
+    **{k: plain(v) for k, v in rg.items()},
+    'xentropy': plain(rg_out['xentropy']),
+    'dStates': plain(rg_out['dStates']), 'dInputs': plain(rg_out['dInputs']),
+    'stateNorms': plain(norms(rg_out['dStates'])), 'inputNorms': plain(norms(rg_out['dInputs'])),
+}
+path = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'row-gradients-reference.json')
+with open(path, 'w') as f:
+    json.dump(row_fixture, f)
     f.write('\n')
 print('wrote', os.path.normpath(path))
