@@ -338,3 +338,192 @@ export function confusionFigure(labels: Int32Array, predictions: Int32Array, nCl
     config: CONFIG,
   };
 }
+
+// ---------------------------------------------------------------------------
+// Gradient per row.
+
+/** What `rowGradientFigure` plots: lib/row-gradients.ts's mean norms, before and after training. */
+export interface RowGradientChart {
+  /** [nSteps] mean ‖d loss / d h_t‖ with the freshly initialised weights, all > 0 */
+  before: number[];
+  /** [nSteps] the same with the trained weights, all > 0 */
+  after: number[];
+  /** Test digits the means are over, for the title. */
+  nExamples: number;
+  /** A few digits whose rows are drawn under the row axis: image [nSteps * nInputs] in 0…1, row-major. */
+  digits: { image: Float32Array; label: number }[];
+}
+
+const BEFORE_COLOR = '#9ca3af';
+/** 1, 2 and 5 times each power of ten between 10^low and 10^high. */
+const logTicks = (low: number, high: number): number[] =>
+  [...Array(Math.ceil(high) - Math.floor(low) + 1).keys()]
+    .flatMap((i) => [1, 2, 5].map((m) => Number((m * 10 ** (Math.floor(low) + i)).toPrecision(1))))
+    .filter((v) => Math.log10(v) >= low - 1e-9 && Math.log10(v) <= high + 1e-9);
+const AFTER_COLOR = '#2b6cb0';
+
+/**
+ * The mean norm of the loss's gradient at each row's state, on a log scale,
+ * for the freshly initialised and the trained model. Under the row axis, for
+ * a few digits, the image (small, upright) and the ink in each of its rows,
+ * aligned with the axis, so one sees which rows carry strokes.
+ */
+export function rowGradientFigure(chart: RowGradientChart): Figure {
+  const { before, after, digits } = chart;
+  const nSteps = before.length;
+  if (nSteps === 0) throw new Error('Expected `before` to hold one value per row, got none');
+  if (after.length !== nSteps) throw new Error(`Expected \`after\` to hold ${nSteps} values, like \`before\`, got ${after.length}`);
+  for (const [name, values] of [['before', before], ['after', after]] as const) {
+    const bad = values.findIndex((v) => !(Number.isFinite(v) && v > 0));
+    if (bad >= 0) throw new Error(`Expected \`${name}\` to hold positive numbers (a log axis), got ${values[bad]} at row ${bad + 1}`);
+  }
+  expectPositiveInteger('nExamples', chart.nExamples);
+  const nInputs = (digits[0]?.image.length ?? 0) / nSteps;
+  digits.forEach((d, i) => {
+    if (d.image.length !== nSteps * nInputs || !Number.isInteger(nInputs) || nInputs === 0) {
+      throw new Error(`Expected \`digits[${i}].image\` to hold ${nSteps} rows of ${Number.isInteger(nInputs) && nInputs > 0 ? nInputs : 'equal length'} pixels, got ${d.image.length} pixels`);
+    }
+  });
+
+  const pitch = 20; // pixels per row along the row axis
+  const thumbPx = nSteps; // one screen pixel per image pixel: 28 px, still legible
+  const thumbGapPx = 10;
+  const mainPx = 300;
+  const axisPx = 72; // the row axis's ticks, its title and the strips' caption
+  const stripGapPx = 4;
+  const stripsPx = digits.length * thumbPx + Math.max(0, digits.length - 1) * stripGapPx;
+  const leftPx = thumbPx + thumbGapPx;
+  const plotW = leftPx + nSteps * pitch;
+  const plotH = mainPx + (digits.length > 0 ? axisPx + stripsPx : 0);
+  const margin = { l: 70, r: 20, t: 70, b: digits.length > 0 ? 10 : 50 };
+  const xd = (px: number): number => round(px / plotW, 4);
+  const yd = (px: number): number => round(1 - px / plotH, 4);
+  const rows = [...Array(nSteps).keys()].map((t) => t + 1);
+  const rowRange: [number, number] = [0.5, nSteps + 0.5];
+
+  const line = (name: string, values: number[], color: string, dash: string, symbol: string): ScatterTrace => ({
+    type: 'scatter',
+    name,
+    mode: 'lines+markers',
+    x: rows,
+    y: values.map((v) => Number(v.toPrecision(4))),
+    line: { width: 2.5, color, dash },
+    marker: { size: 6, symbol, color },
+    hovertemplate: `row %{x}<br>${name}: %{y:.3g}<extra></extra>`,
+  });
+  const data: Trace[] = [
+    line('freshly initialised', before, BEFORE_COLOR, 'dash', 'circle'),
+    line('trained', after, AFTER_COLOR, 'solid', 'diamond'),
+  ];
+  const all = [...before, ...after];
+  const low = Math.floor(Math.log10(Math.min(...all)) * 2) / 2;
+  const high = Math.ceil(Math.log10(Math.max(...all)) * 2) / 2;
+  const layout: Layout = {
+    title: {
+      text: `How much of the loss's gradient reaches each row <span style="color:${MUTED};font-size:13px">(mean ‖∂loss/∂h<sub>t</sub>‖ over ${chart.nExamples} test digits)</span>`,
+      x: 0.02, xanchor: 'left', font: { ...FONT, size: 16 },
+    },
+    width: plotW + margin.l + margin.r,
+    height: plotH + margin.t + margin.b,
+    ...PAGE,
+    margin,
+    hovermode: 'closest',
+    showlegend: true,
+    legend: { x: 0.5, y: 1, xanchor: 'left', yanchor: 'top', bgcolor: 'rgba(255,255,255,0.85)' },
+    xaxis: {
+      domain: [xd(leftPx), 1],
+      anchor: 'y',
+      range: rowRange,
+      tickmode: 'array',
+      tickvals: [1, 7, 14, 21, 28].filter((v) => v <= nSteps),
+      title: { text: `row (read from top to bottom; the loss comes after row ${nSteps})`, font: { size: 12, color: MUTED }, standoff: 4 },
+      ticks: 'outside',
+      zeroline: false,
+      showgrid: false,
+      showline: true,
+      linecolor: '#9ca3af',
+      fixedrange: true,
+    },
+    yaxis: {
+      domain: [yd(mainPx), 1],
+      anchor: 'x',
+      type: 'log',
+      range: [low, high],
+      tickmode: 'array',
+      // 1, 2, 5 in every decade the range covers: plain numbers rather than powers of ten.
+      tickvals: logTicks(low, high),
+      tickformat: '~g',
+      title: { text: 'gradient norm (log scale)' },
+      gridcolor: '#eceff3',
+      showline: true,
+      linecolor: '#9ca3af',
+      zeroline: false,
+      fixedrange: true,
+    },
+  };
+  const annotations: Annotation[] = [];
+
+  digits.forEach((d, i) => {
+    const top = mainPx + axisPx + i * (thumbPx + stripGapPx);
+    const yDomain: [number, number] = [yd(top + thumbPx), yd(top)];
+    const thumbAxis = 2 * i + 2;
+    const stripAxis = 2 * i + 3;
+    const pixels: number[][] = [];
+    const ink: number[] = [];
+    for (let r = 0; r < nSteps; r++) {
+      const row = d.image.subarray(r * nInputs, (r + 1) * nInputs);
+      pixels.push(Array.from(row, (v) => round(v, 2)));
+      ink.push(round(row.reduce((a, b) => a + b, 0) / nInputs, 3));
+    }
+    data.push({
+      type: 'heatmap',
+      name: `digit ${i}`,
+      z: pixels,
+      y: rows,
+      colorscale: INK,
+      zmin: 0,
+      zmax: 1,
+      showscale: false,
+      hovertemplate: `a ${d.label}: row %{y}, column %{x}<br>intensity %{z}<extra></extra>`,
+      xaxis: `x${thumbAxis}`,
+      yaxis: `y${thumbAxis}`,
+    });
+    data.push({
+      type: 'heatmap',
+      name: `ink ${i}`,
+      z: [ink],
+      x: rows,
+      y: [d.label],
+      colorscale: INK,
+      zmin: 0,
+      // A row crossed by one stroke is about a quarter inked; darker than that is saturated.
+      zmax: 0.4,
+      showscale: false,
+      xgap: 1,
+      hovertemplate: `a ${d.label}: row %{x}<br>mean intensity %{z:.2f}<extra></extra>`,
+      xaxis: `x${stripAxis}`,
+      yaxis: `y${stripAxis}`,
+    });
+    const hidden: Axis = { showticklabels: false, ticks: '', showgrid: false, zeroline: false, fixedrange: true };
+    const frame = { showline: true, mirror: true, linecolor: '#d1d5db' } as const;
+    layout[`xaxis${thumbAxis}`] = { ...hidden, ...frame, domain: [0, xd(thumbPx)], anchor: `y${thumbAxis}`, range: [-0.5, nInputs - 0.5] };
+    layout[`yaxis${thumbAxis}`] = { ...hidden, ...frame, domain: yDomain, anchor: `x${thumbAxis}`, range: [nSteps + 0.5, 0.5] };
+    layout[`xaxis${stripAxis}`] = { ...hidden, ...frame, domain: [xd(leftPx), 1], anchor: `y${stripAxis}`, range: rowRange };
+    layout[`yaxis${stripAxis}`] = { ...hidden, ...frame, domain: yDomain, anchor: `x${stripAxis}`, type: 'category' };
+  });
+  if (digits.length > 0) {
+    annotations.push({
+      text: 'a few test digits, and the ink in each of their rows',
+      x: xd(leftPx),
+      y: yd(mainPx + axisPx - 4),
+      xref: 'paper',
+      yref: 'paper',
+      xanchor: 'left',
+      yanchor: 'bottom',
+      showarrow: false,
+      font: { ...FONT, size: 12, color: MUTED },
+    });
+  }
+  layout.annotations = annotations;
+  return { data, layout, config: CONFIG };
+}

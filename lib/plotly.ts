@@ -94,7 +94,7 @@ export interface Axis {
   tickfont?: Font;
   side?: 'top' | 'bottom' | 'left' | 'right';
   title?: { text: string; standoff?: number; font?: Font };
-  type?: 'linear' | 'category';
+  type?: 'linear' | 'category' | 'log';
   gridcolor?: string;
   linecolor?: string;
   showline?: boolean;

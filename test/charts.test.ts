@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracyFigure, beliefFigure, confusionCounts, confusionFigure } from '../lib/charts';
+import { accuracyFigure, beliefFigure, confusionCounts, confusionFigure, rowGradientFigure } from '../lib/charts';
 import { figureSummary, type HeatmapTrace, type ScatterTrace } from '../lib/plotly';
 
 const scatter = (t: unknown): ScatterTrace => {
@@ -77,4 +77,55 @@ test('beliefFigure rejects an image that is not square', () => {
 
 test('figureSummary gives the title without markup', () => {
   assert.equal(figureSummary(accuracyFigure([], 5)), 'Plotly chart: Accuracy per epoch (0 of 5) (2 traces)');
+});
+
+const fading = Array.from({ length: 28 }, (_, t) => 1.3 * 0.9 ** (27 - t));
+const flat = Array.from({ length: 28 }, () => 0.35);
+/** A 28x28 digit with ink only in rows 5 … 20 (1-based), a quarter of each such row inked. */
+const strokeDigit = (label: number) => ({
+  label,
+  image: Float32Array.from({ length: 784 }, (_, i) => (Math.floor(i / 28) >= 4 && Math.floor(i / 28) < 20 && i % 28 < 7 ? 1 : 0)),
+});
+
+test('rowGradientFigure plots both curves against rows 1 … 28 on a log axis, hover naming row and value', () => {
+  const fig = rowGradientFigure({ before: fading, after: flat, nExamples: 1000, digits: [] });
+  const [before, after] = fig.data.map(scatter);
+  assert.deepEqual([before?.name, after?.name], ['freshly initialised', 'trained']);
+  assert.deepEqual(before?.x, Array.from({ length: 28 }, (_, t) => t + 1));
+  assert.equal(before?.y[27], 1.3);
+  assert.equal(before?.y[0], Number((1.3 * 0.9 ** 27).toPrecision(4)));
+  assert.match(before?.hovertemplate ?? '', /row %\{x\}.*freshly initialised: %\{y/);
+  assert.equal(fig.layout.yaxis?.type, 'log');
+  const [low, high] = fig.layout.yaxis?.range ?? [NaN, NaN];
+  assert.ok(10 ** low <= Math.min(...fading) && 10 ** high >= 1.3, `log range [${low}, ${high}] covers the values`);
+  const ticks = (fig.layout.yaxis?.tickvals ?? []) as number[];
+  assert.ok(ticks.includes(0.1) && ticks.includes(1) && ticks.every((v) => v >= 10 ** low && v <= 10 ** high), `ticks ${ticks}`);
+  assert.match(plain(fig.layout.title?.text ?? ''), /over 1000 test digits/);
+});
+
+test('rowGradientFigure draws each digit upright and the ink of its rows aligned with the row axis', () => {
+  const fig = rowGradientFigure({ before: fading, after: flat, nExamples: 2, digits: [strokeDigit(3), strokeDigit(8)] });
+  assert.equal(fig.data.length, 2 + 2 * 2);
+  const thumb = heatmap(fig.data[2]);
+  const ink = heatmap(fig.data[3]);
+  assert.deepEqual([thumb.z.length, thumb.z[0]?.length], [28, 28]);
+  assert.equal(fig.layout[`yaxis${thumb.yaxis?.slice(1)}`]?.range?.[0], 28.5, 'thumbnail rows top to bottom');
+  assert.deepEqual(ink.x, Array.from({ length: 28 }, (_, t) => t + 1));
+  assert.deepEqual(ink.z[0]?.map((v) => v !== null && v > 0), Array.from({ length: 28 }, (_, t) => t >= 4 && t < 20));
+  assert.equal(ink.z[0]?.[10], 0.25);
+  assert.match(ink.hovertemplate ?? '', /a 3: row %\{x\}/);
+  const stripAxis = fig.layout[`xaxis${ink.xaxis?.slice(1)}`];
+  assert.deepEqual(stripAxis?.domain, fig.layout.xaxis?.domain, 'strip and curves share the row axis');
+  assert.deepEqual(stripAxis?.range, fig.layout.xaxis?.range);
+  const second = heatmap(fig.data[5]);
+  const [lowA] = fig.layout[`yaxis${ink.yaxis?.slice(1)}`]?.domain ?? [];
+  const [, highB] = fig.layout[`yaxis${second.yaxis?.slice(1)}`]?.domain ?? [];
+  assert.ok((highB ?? 1) < (lowA ?? 0), 'the second strip sits below the first');
+});
+
+test('rowGradientFigure rejects mismatched lengths, values a log axis cannot show, and odd images', () => {
+  assert.throws(() => rowGradientFigure({ before: fading, after: flat.slice(1), nExamples: 1, digits: [] }), /`after` to hold 28 values.*got 27/);
+  assert.throws(() => rowGradientFigure({ before: fading, after: [...flat.slice(1), 0], nExamples: 1, digits: [] }), /`after` to hold positive numbers.*got 0 at row 28/);
+  assert.throws(() => rowGradientFigure({ before: fading, after: flat, nExamples: 1, digits: [{ label: 1, image: new Float32Array(780) }] }), /`digits\[0\]\.image` to hold 28 rows.*got 780 pixels/);
+  assert.throws(() => rowGradientFigure({ before: [], after: [], nExamples: 1, digits: [] }), /`before` to hold one value per row, got none/);
 });
