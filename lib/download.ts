@@ -1,12 +1,15 @@
 // Downloads a file from the first mirror that serves it whole and with the right
-// checksum. The bytes go to a hidden temporary file in the target folder and are
-// renamed into place only once verified, so an interrupted or bad download never
-// leaves a file that a later run would load.
+// checksum, or gzips a local copy checked the same way. The bytes go to a hidden
+// temporary file in the target folder and are renamed into place only once verified,
+// so an interrupted or bad download or copy never leaves a file that a later run would load.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import * as path from 'path';
+import { Transform } from 'stream';
+import { pipeline } from 'stream/promises';
+import * as zlib from 'zlib';
 
 /** What a downloaded file must match. */
 export interface Checksum {
@@ -129,6 +132,11 @@ async function removeQuietly(file: string): Promise<void> {
   await fs.promises.rm(file, { force: true });
 }
 
+/** A hidden name beside `dest`, unique to this process and call: the same folder, so the rename is atomic. */
+function temporaryPath(dest: string): string {
+  return path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`);
+}
+
 /** Streams one URL into `dest` via a temporary file; verifies before the rename. */
 async function fetchVerified(
   url: string,
@@ -142,7 +150,7 @@ async function fetchVerified(
   const lengthHeader = res.headers['content-length'];
   const total = lengthHeader === undefined ? undefined : Number(lengthHeader);
   const dir = path.dirname(dest);
-  const tmp = path.join(dir, `.${path.basename(dest)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`);
+  const tmp = temporaryPath(dest);
   let handle: fs.promises.FileHandle | undefined;
   let renamed = false;
   let idle: NodeJS.Timeout | undefined;
@@ -241,6 +249,67 @@ export async function downloadFile(
     }
   }
   throw new DownloadError(file, failed);
+}
+
+/**
+ * Gzips the local file `source` into `dest` (its folder created if missing), checking
+ * the bytes of `source` against `checksum` as they stream through. As a download does,
+ * it writes a hidden temporary file beside `dest`, flushes it to disk and renames it
+ * into place only when size and hashes match.
+ * @returns the size of `source` in bytes
+ * @throws naming `source`, what was expected and what was found; nothing is left at `dest` then.
+ */
+export async function installGzipped(source: string, dest: string, checksum: Checksum): Promise<number> {
+  let size: number;
+  try {
+    size = (await fs.promises.stat(source)).size;
+  } catch (e) {
+    throw new Error(`Expected a file at ${source}, found ${(e as Error).message}`, { cause: e });
+  }
+  // Fails before reading 47 MB when the size alone already tells.
+  if (checksum.size !== undefined && size !== checksum.size) {
+    throw new Error(`Expected ${source} to be ${checksum.size} bytes, found ${size}`);
+  }
+  const sha256 = crypto.createHash('sha256');
+  const md5 = crypto.createHash('md5');
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      sha256.update(chunk);
+      md5.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const tmp = temporaryPath(dest);
+  let handle: fs.promises.FileHandle | undefined;
+  let renamed = false;
+  try {
+    await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+    await pipeline(fs.createReadStream(source), hashing, zlib.createGzip(), fs.createWriteStream(tmp, { flags: 'wx' }));
+    const sha = sha256.digest('hex');
+    if (sha !== checksum.sha256.toLowerCase()) {
+      throw new Error(`Expected ${source} to have SHA-256 ${checksum.sha256}, found ${sha}`);
+    }
+    const md5Hex = md5.digest('hex');
+    if (checksum.md5 !== undefined && md5Hex !== checksum.md5.toLowerCase()) {
+      throw new Error(`Expected ${source} to have MD5 ${checksum.md5}, found ${md5Hex}`);
+    }
+    // On disk before the rename makes it visible, so a crash cannot leave a short file.
+    handle = await fs.promises.open(tmp, 'r+');
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.promises.rename(tmp, dest);
+    renamed = true;
+    return size;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    // A system error (no space, no permission) is about the copy, not the checksum.
+    if (err.code !== undefined) throw new Error(`Could not write ${dest} from ${source}: ${err.message}`, { cause: err });
+    throw err;
+  } finally {
+    await handle?.close().catch(() => undefined);
+    if (!renamed) await removeQuietly(tmp);
+  }
 }
 
 function megabytes(n: number): string {

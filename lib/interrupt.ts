@@ -66,3 +66,14 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   const reason: unknown = signal.reason;
   throw reason instanceof Error ? reason : new AbortError();
 }
+
+/**
+ * The training loop's checkpoint, once per batch: lets the event loop run, so that the
+ * kernel sends the cell's output and delivers an interrupt, then throws the signal's
+ * AbortError if it was aborted meanwhile. A yield costs microseconds against about a
+ * millisecond for a batch, so every batch can afford one.
+ */
+export async function interruptionPoint(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  throwIfAborted(signal);
+}

@@ -9,6 +9,7 @@
  */
 import { accuracyFigure, type EpochAccuracy } from './charts';
 import { liveFigure, liveText, type LiveFigure, type TextLine } from './display';
+import { interruptionPoint } from './interrupt';
 
 /** Formats seconds as m:ss, or h:mm:ss from an hour on. */
 export function formatDuration(seconds: number): string {
@@ -92,32 +93,59 @@ export function createProgress(options: ProgressOptions): Progress {
   };
 }
 
-/** The hooks `train` calls (lib/train.ts), drawing a run as it goes. */
+/** What the notebook's training loop calls to show a run as it goes. */
 export interface TrainingMonitor {
-  onBatch(p: { epoch: number; iteration: number; iterationsPerEpoch: number }): void;
-  onEpoch(result: EpochAccuracy): void;
+  /**
+   * After each training step: counts it, redraws the progress line (a few times a
+   * second), then waits for `interruptionPoint(signal)`, so it throws the AbortError
+   * once the signal is aborted.
+   */
+  step(): Promise<void>;
+  /** After each epoch: adds its accuracies to the chart and redraws it. */
+  epochDone(result: EpochAccuracy): void;
   /** The epochs finished so far. */
   readonly history: readonly EpochAccuracy[];
+  /** The steps counted so far. */
+  readonly steps: number;
+}
+
+export interface TrainingMonitorOptions {
+  nEpochs: number;
+  /** Training steps per epoch. */
+  nIterations: number;
+  /** Aborting it makes the next `step()` throw (lib/interrupt.ts `runExclusive` gives one). */
+  signal?: AbortSignal;
+  /** Where the progress line goes; the cell output by default. */
+  line?: TextLine;
+  /** Where the accuracy chart goes; the cell output by default. */
+  chart?: LiveFigure;
 }
 
 /**
- * Shows a progress line and an accuracy chart in the cell output, and returns
- * the hooks that update both in place: the line every few batches, the chart
- * after each epoch.
+ * Shows a progress line and an empty accuracy chart in the cell output, and returns
+ * the calls that update both in place: the line every few steps, the chart after
+ * each epoch.
  */
-export function trainingMonitor(
-  options: { nEpochs: number; iterationsPerEpoch: number; line?: TextLine; chart?: LiveFigure },
-): TrainingMonitor {
-  const { nEpochs, iterationsPerEpoch } = options;
-  const progress = createProgress({ total: nEpochs * iterationsPerEpoch, line: options.line });
+export function trainingMonitor(options: TrainingMonitorOptions): TrainingMonitor {
+  const { nEpochs, nIterations, signal } = options;
+  if (!Number.isInteger(nIterations) || nIterations <= 0) {
+    throw new Error(`Expected \`nIterations\` to be a positive integer, got ${nIterations}`);
+  }
+  const progress = createProgress({ total: nEpochs * nIterations, line: options.line });
   const chart = options.chart ?? liveFigure(accuracyFigure([], nEpochs));
   const history: EpochAccuracy[] = [];
+  let steps = 0;
   return {
     history,
-    onBatch({ epoch, iteration }) {
-      progress.tick(epoch * iterationsPerEpoch + iteration + 1, `epoch ${epoch + 1}/${nEpochs}`);
+    get steps() {
+      return steps;
     },
-    onEpoch(result) {
+    async step() {
+      steps += 1;
+      progress.tick(steps, `epoch ${Math.ceil(steps / nIterations)}/${nEpochs}`);
+      await interruptionPoint(signal);
+    },
+    epochDone(result) {
       history.push({ epoch: result.epoch, accTrain: result.accTrain, accTest: result.accTest });
       chart.update(accuracyFigure(history, nEpochs));
     },

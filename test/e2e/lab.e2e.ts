@@ -1,5 +1,6 @@
 // The notebook in a real browser: JupyterLab from .venv on localhost, Debian's headless
-// Chromium driven by playwright-core, Run All Cells in CI mode (NBTEST_CI=1).
+// Chromium driven by playwright-core, Run All Cells on the small MNIST subset of
+// test/fixtures/mnist-subset/ (MNIST_DATA_DIR, which the kernel inherits), so it takes seconds.
 //
 //   npm run test:e2e -- [notebook]      (default: notebooks/rnn-mnist.ipynb)
 //
@@ -84,7 +85,7 @@ before(async () => {
   const token = randomBytes(16).toString('hex');
   const env = {
     ...process.env,
-    NBTEST_CI: '1',
+    MNIST_DATA_DIR: path.join(ROOT, 'test', 'fixtures', 'mnist-subset'),
     JUPYTER_RUNTIME_DIR: path.join(tmp, 'runtime'),
     // The venv's own share/jupyter (the tslab kernel spec, the Plotly renderer) is still searched.
     JUPYTER_DATA_DIR: path.join(tmp, 'data'),
