@@ -109,9 +109,9 @@ describe('command line', () => {
 });
 
 describe('the notebook driver', () => {
-  test('a line on its stdout that is not JSON fails the run readably, naming the line', async () => {
+  test('a line on its stdout that is not JSON fails the run readably, naming the line', async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbtest-driver-'));
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
     // Stands in for a Python whose start-up (a sitecustomize, say) prints to stdout.
     const python = path.join(dir, 'python');
     fs.writeFileSync(python, '#!/bin/sh\necho \'{"event": "kernel", "status": "ok"}\'\necho "hello from sitecustomize"\nexec sleep 30\n', { mode: 0o755 });
@@ -119,6 +119,12 @@ describe('the notebook driver', () => {
     await assert.rejects(executeNotebook('x.ipynb', { python, timeoutSeconds: 1, skip: [], env: process.env }),
       /^Error: Expected every line that nbexec\.py \(run by .*python\) prints on stdout to be one JSON event, got "hello from sitecustomize"/);
     assert.ok(Date.now() - started < 5000, 'the driver is stopped, not waited for');
+    // The command line reports it as that notebook's failure and exits 1, no stack trace.
+    const cli = await spawnText(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'nbtest', 'cli.ts'),
+      '--python', python, path.join(NOTEBOOKS, 'wrong-output.ipynb')], process.env);
+    assert.equal(cli.status, 1, cli.output);
+    assert.match(cli.output, /^FAIL .*wrong-output\.ipynb: Expected every line .* got "hello from sitecustomize"/m);
+    assert.doesNotMatch(cli.output, /^\s+at /m);
   });
 });
 
