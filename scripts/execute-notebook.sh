@@ -25,9 +25,10 @@ for nb in "${notebooks[@]}"; do
   tmp=$(mktemp "$dir/.executing.XXXXXX.ipynb")
   trap 'rm -f "$tmp"' EXIT
   echo "execute-notebook: running $nb"
-  # The kernel starts in the notebook's folder, as in JupyterLab.
-  "$root/.venv/bin/jupyter" nbconvert --to notebook --execute \
-    --ExecutePreprocessor.timeout=1800 --output "$(basename "$tmp")" --output-dir "$dir" "$nb"
+  # The kernel starts in the notebook's folder, as in JupyterLab. nbclient's own `jupyter execute`,
+  # not nbconvert's: nbconvert takes each cell's execution count from the kernel's execute_input
+  # message, which tslab never sends, and stores null; nbval treats such a cell as never run.
+  "$root/.venv/bin/jupyter" execute --timeout=1800 --output="$(basename "$tmp")" "$nb"
   # Per-cell execution timestamps change every run; they would only add noise to diffs.
   "$root/.venv/bin/python" - "$tmp" <<'PY'
 import sys, nbformat

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-time (and idempotent) set-up for `npm run lab` and `npm test`:
 #   1. Node packages from package-lock.json, with tfjs-node's native addon;
-#   2. the Jupyter side (JupyterLab, nbclient, nbconvert, plotly) in .venv,
+#   2. the Jupyter side (JupyterLab, nbclient, nbconvert, plotly, nbval) in .venv,
 #      from environment.yml with conda if present, else with pip;
 #   3. the tslab kernel spec inside .venv, running this project's own tslab.
 # A stamp per step records what it was built from, so a second run takes a second.
@@ -43,9 +43,9 @@ if [ "$(cat "$py_stamp" 2>/dev/null)" != "$py_want" ]; then
     say "creating the Jupyter environment in .venv with conda from environment.yml (a few minutes)"
     conda env create --quiet --prefix "$venv" --file environment.yml
   else
-    say "creating the Jupyter environment in .venv with pip (JupyterLab, nbclient, nbconvert, plotly; about 30 s)"
+    say "creating the Jupyter environment in .venv with pip (JupyterLab, nbclient, nbconvert, plotly, nbval; about 30 s)"
     python3 -m venv "$venv"
-    PIP_RETRIES=0 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-jupyter.txt
+    bash scripts/pip-install.sh "$venv/bin/python" -r requirements-jupyter.txt
   fi
   echo "$py_want" > "$py_stamp"
 fi

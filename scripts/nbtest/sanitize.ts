@@ -1,50 +1,70 @@
 /**
- * nbval's sanitizer file: sections of `regex:` / `replace:` pairs, applied in file
- * order to every text of both the stored and the fresh outputs before they are compared.
+ * nbval's sanitizer file: `regex:` / `replace:` pairs, applied in file order to every
+ * text of both the stored and the fresh outputs before they are compared.
  *
+ *     # comments, and [section] headers to group pairs, are optional
  *     [accuracy]
  *     regex: \d\.\d+
  *     replace: ACC
+ *
+ * Read as nbval reads it: a pair is a line starting `regex: ` directly followed by a line
+ * starting `replace: `, anywhere in the file (before any section too); sections are only
+ * labels. Where nbval silently skips a line (a `regex:` with no `replace:` under it, a
+ * `regex:x` without the space, stray text), this parser throws, naming the line.
  */
 import * as fs from 'fs';
 
 export interface SanitizeRule {
+  /** The [section] the pair is in, '' before any. */
   section: string;
   regex: RegExp;
   replace: string;
 }
 
-/** Parses the text of an nbval sanitizer file (Python configparser syntax, Python regexes). */
+const REGEX = 'regex: ';
+const REPLACE = 'replace: ';
+
+/** Parses the text of an nbval sanitizer file (Python regexes and replacement strings). */
 export function parseSanitizeConfig(text: string, file = 'sanitizer file'): SanitizeRule[] {
-  const sections: { name: string; line: number; values: Map<string, string> }[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
+  const lines = text.split(/\r?\n/);
+  // nbval keeps the pairs in a dict keyed by the regex: a repeated regex keeps its first
+  // place and takes the last replacement.
+  const rules = new Map<string, SanitizeRule>();
+  let section = '';
+  const where = (i: number): string => `${file}:${i + 1}`;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
     const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
     const header = /^\[(.+)\]$/.exec(line);
     if (header) {
-      sections.push({ name: header[1]!, line: i + 1, values: new Map() });
-      return;
+      section = header[1]!;
+      continue;
     }
-    const pair = /^([A-Za-z_]+)\s*[:=]\s?(.*)$/.exec(raw.trimStart());
-    const current = sections[sections.length - 1];
-    if (!pair || !current) {
-      throw new Error(`${file}:${i + 1}: expected \`[section]\`, \`regex: …\` or \`replace: …\`, got ${JSON.stringify(raw)}`);
+    if (raw.startsWith(REGEX)) {
+      const next = lines[i + 1];
+      if (next === undefined || !next.startsWith(REPLACE)) {
+        throw new Error(`${where(i + 1)}: expected \`${REPLACE}…\` on the line right after \`${REGEX}…\` (nbval reads only such pairs), ` +
+          `got ${next === undefined ? 'the end of the file' : JSON.stringify(next)}`);
+      }
+      const pattern = raw.slice(REGEX.length);
+      let regex: RegExp;
+      try {
+        regex = new RegExp(pythonPatternToJs(pattern), 'g');
+      } catch (e) {
+        throw new Error(`${where(i)}: expected \`regex:\` to be a valid regular expression, got ${JSON.stringify(pattern)} (${(e as Error).message})`);
+      }
+      const replace = pythonReplacementToJs(next.slice(REPLACE.length));
+      const seen = rules.get(pattern);
+      if (seen) seen.replace = replace;
+      else rules.set(pattern, { section, regex, replace });
+      i++;
+      continue;
     }
-    current.values.set(pair[1]!.toLowerCase(), pair[2]!.trimEnd());
-  });
-  return sections.map(({ name, line, values }) => {
-    const pattern = values.get('regex');
-    if (pattern === undefined) {
-      throw new Error(`${file}:${line}: expected section [${name}] to have a \`regex:\` line, got none`);
-    }
-    let regex: RegExp;
-    try {
-      regex = new RegExp(pythonPatternToJs(pattern), 'g');
-    } catch (e) {
-      throw new Error(`${file}:${line}: expected [${name}] \`regex:\` to be a valid regular expression, got ${JSON.stringify(pattern)} (${(e as Error).message})`);
-    }
-    return { section: name, regex, replace: pythonReplacementToJs(values.get('replace') ?? '') };
-  });
+    const hint = /^\s*(regex|replace)\b/i.test(raw) ? ` (nbval reads \`${REGEX}…\` and \`${REPLACE}…\` only at the start of a line, one space after the colon)` : '';
+    throw new Error(`${where(i)}: expected \`[section]\`, a comment, or a \`${REGEX}…\` line followed by a \`${REPLACE}…\` line, got ${JSON.stringify(raw)}${hint}`);
+  }
+  return [...rules.values()];
 }
 
 export function readSanitizeConfig(file: string): SanitizeRule[] {

@@ -1,16 +1,17 @@
 """Execute one notebook with a Jupyter kernel, cell by cell, and stream the results.
 
-Used by scripts/nbtest.ts, which does the tags, sanitizing and comparison. This side
+Used by nbtest (kernel.ts beside this file), which does the tags, sanitizing and comparison. This side
 only runs cells through Jupyter's own machinery (nbclient: kernel spec, ZMQ, display
 updates) and writes one JSON object per line to stdout:
 
-  {"event": "kernel", "name": ..., "language": ...}
+  {"event": "kernel", "name": ..., "language": ..., "status": ...}
   {"event": "cell", "index": i, "status": "ok"|"error"|"abort"|"timeout"|"dead",
    "error": {"ename", "evalue", "traceback"} | null, "outputs": [...], "seconds": s}
   {"event": "final", "outputs": {"i": [...], ...}}   # after display updates, always last
 
-Usage: nbexec.py NOTEBOOK [--kernel tslab] [--timeout 120] [--skip 3,7]
-The kernel starts in the notebook's folder, with this process's environment.
+Usage: nbexec.py NOTEBOOK [--kernel NAME] [--timeout 120] [--skip 3,7]
+The kernel (by default the one the notebook's kernelspec names) starts in the
+notebook's folder, with this process's environment.
 """
 
 import argparse
@@ -36,7 +37,7 @@ def emit(obj):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("notebook")
-    parser.add_argument("--kernel", default="tslab")
+    parser.add_argument("--kernel", default="", help="Jupyter kernel name (default: the notebook's)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per cell")
     parser.add_argument("--skip", default="", help="comma-separated code cell indices not to run")
     args = parser.parse_args()
@@ -62,7 +63,7 @@ def main():
     try:
         with client.setup_kernel():
             info = client.wait_for_reply(client.kc.kernel_info())["content"]
-            emit({"event": "kernel", "name": args.kernel,
+            emit({"event": "kernel", "name": client.kernel_name,
                   "language": info.get("language_info", {}).get("name"),
                   "status": info.get("status")})
             for index, cell in enumerate(nb.cells):
