@@ -3,6 +3,7 @@
 // validation split, its float32 scaling and its DataSet.next_batch epochs.
 import * as fs from 'fs';
 import * as path from 'path';
+import { nonNegativeInteger } from './checks';
 import { Checksum, DownloadError, ProgressReporter, downloadFile } from './download';
 import { imageSize, numClasses, readImagesFile, readLabelsFile, scaleImages } from './idx';
 import { Rng, createRng, randomSeed, shuffleInPlace } from './random';
@@ -193,12 +194,6 @@ const TRAIN_FILE_SIZE = 60000;
 /** Fixed, so the package's split never depends on the run's seed. */
 const PACKAGE_SPLIT_SEED = 20170412;
 
-function checkNonNegativeInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`Expected \`${name}\` to be a non-negative integer, got ${value}`);
-  }
-}
-
 /** The path of `name` in `dir`, gzip preferred, else uncompressed; null when neither exists. */
 async function locate(dir: string, name: string): Promise<string | null> {
   for (const candidate of [path.join(dir, name), path.join(dir, name.replace(/\.gz$/, ''))]) {
@@ -323,7 +318,7 @@ function readMnistPackage(validationSize: number, seed: number): DataSets {
 export async function readDataSets(dir = '/tmp/data/', options: ReadDataSetsOptions = {}): Promise<DataSets> {
   const log = options.log ?? ((line: string) => console.log(line));
   const validationSize = options.validationSize ?? 5000;
-  checkNonNegativeInteger('validationSize', validationSize);
+  nonNegativeInteger('validationSize', validationSize);
   if (options.seed !== undefined && !Number.isInteger(options.seed)) {
     throw new Error(`Expected \`seed\` to be an integer, got ${options.seed}`);
   }

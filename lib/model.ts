@@ -16,6 +16,7 @@
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-node';
 import { adamAlpha, adamConfig } from './adam';
+import { positiveInteger } from './checks';
 import { createRng, randomSeed } from './random';
 import { createSession } from './tf-graph';
 import { parameterCount, trainingGraph } from './training-graph';
@@ -31,13 +32,6 @@ export function glorotUniform(fanIn: number, fanOut: number, random: () => numbe
   const values = new Float32Array(fanIn * fanOut);
   for (let i = 0; i < values.length; i++) values[i] = (2 * random() - 1) * limit;
   return tf.tensor2d(values, [fanIn, fanOut]);
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`Expected \`${name}\` to be a positive integer, got ${value}`);
-  }
-  return value;
 }
 
 function rngFor(seed: number | undefined): () => number {

@@ -7,8 +7,9 @@
  * throttle (a few updates a second, so neither the kernel channel nor the
  * stored notebook is flooded) and the display.
  */
-import { accuracyFigure, type EpochAccuracy } from './charts';
+import { accuracyFigure } from './charts';
 import { liveFigure, liveText, type LiveFigure, type TextLine } from './display';
+import type { EpochResult } from './train';
 
 /** Formats seconds as m:ss, or h:mm:ss from an hour on. */
 export function formatDuration(seconds: number): string {
@@ -95,9 +96,9 @@ export function createProgress(options: ProgressOptions): Progress {
 /** The hooks `train` calls (lib/train.ts), drawing a run as it goes. */
 export interface TrainingMonitor {
   onBatch(p: { epoch: number; iteration: number; iterationsPerEpoch: number }): void;
-  onEpoch(result: EpochAccuracy): void;
+  onEpoch(result: EpochResult): void;
   /** The epochs finished so far. */
-  readonly history: readonly EpochAccuracy[];
+  readonly history: readonly EpochResult[];
 }
 
 /**
@@ -111,7 +112,7 @@ export function trainingMonitor(
   const { nEpochs, iterationsPerEpoch } = options;
   const progress = createProgress({ total: nEpochs * iterationsPerEpoch, line: options.line });
   const chart = options.chart ?? liveFigure(accuracyFigure([], nEpochs));
-  const history: EpochAccuracy[] = [];
+  const history: EpochResult[] = [];
   return {
     history,
     onBatch({ epoch, iteration }) {

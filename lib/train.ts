@@ -3,6 +3,7 @@
  * set, then the accuracy on the last batch and on the first 1000 test images.
  */
 import * as tf from '@tensorflow/tfjs-node';
+import { positiveInteger } from './checks';
 import type { Model } from './model';
 import { throwIfAborted } from './interrupt';
 
@@ -19,6 +20,7 @@ export interface TestData {
   readonly numExamples: number;
 }
 
+/** One row of the training history, as the seed prints it per epoch. */
 export interface EpochResult {
   epoch: number;
   /** Accuracy on the epoch's last training batch. */
@@ -43,13 +45,6 @@ export interface TrainOptions {
 // Yielding to the event loop lets the kernel draw progress and see an
 // interrupt. A yield (await setImmediate) measured 1 to 3 us against about
 // 1.3 ms for a batch, so the loop yields before every batch.
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`Expected \`${name}\` to be a positive integer, got ${value}`);
-  }
-  return value;
-}
 
 /**
  * Trains `model` on `data.train` as the seed's In[5] does. Prints nothing;
