@@ -243,8 +243,9 @@ export function createModel(config: ModelConfig): Model {
   const shards = positiveInteger('shards', config.shards ?? defaultShards());
   // The session first: if TensorFlow refuses the graph, no tensors have been made yet.
   const session = createSession(trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam, shards }));
-  // Different streams for the two layers, both fixed by one seed.
-  const seed2 = config.seed === undefined ? undefined : (config.seed * 2654435761 + 1) >>> 0;
+  // Different streams for the two layers, both fixed by one seed. Math.imul keeps the low
+  // 32 bits of the product exactly, where a float product loses them for large seeds.
+  const seed2 = config.seed === undefined ? undefined : (Math.imul(config.seed, 2654435761) + 1) >>> 0;
   const basicCell = basicRNNCell({ numUnits: nNeurons, inputSize: nInputs, seed: config.seed });
   const logitsLayer = fullyConnected({ inputSize: nNeurons, numOutputs: nOutputs, activationFn: null, seed: seed2 });
   const variables = [basicCell.kernel, basicCell.bias, logitsLayer.weights, logitsLayer.biases];
