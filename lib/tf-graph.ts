@@ -21,7 +21,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
 import { nodeBackend } from '@tensorflow/tfjs-node/dist/nodejs_kernel_backend';
-import * as pb from './tf-proto';
+import type * as pb from './tf-proto';
 import { tfProto } from './tf-proto';
 
 /** The dtypes used here, under TensorFlow's names, with their tfjs names. */
