@@ -7,7 +7,9 @@
  * notebook stays small and re-runs give stable diffs.
  */
 
-import { CONFIG, expectPositiveInteger, FONT, MUTED, PAGE, round, type Annotation, type Axis, type Colorscale, type Figure, type Layout, type ScatterTrace, type Trace } from './plotly';
+import { positiveInteger } from './checks';
+import type { EpochResult } from './train';
+import { CONFIG, FONT, MUTED, PAGE, round, type Annotation, type Axis, type Colorscale, type Figure, type Layout, type ScatterTrace, type Trace } from './plotly';
 
 const TRAIN_COLOR = '#d9822b';
 const TEST_COLOR = '#2b6cb0';
@@ -17,19 +19,12 @@ const BLUES: Colorscale = [[0, '#f7fbff'], [0.25, '#c6dbef'], [0.5, '#6baed6'], 
 // ---------------------------------------------------------------------------
 // Accuracy per epoch.
 
-/** One row of the training history, as the seed prints it per epoch. */
-export interface EpochAccuracy {
-  epoch: number;
-  accTrain: number;
-  accTest: number;
-}
-
 /**
  * Train and test accuracy per epoch. The x axis is fixed to `0 … nEpochs - 1`
  * so that a live chart fills in from the left as epochs finish.
  */
-export function accuracyFigure(history: EpochAccuracy[], nEpochs: number): Figure {
-  expectPositiveInteger('nEpochs', nEpochs);
+export function accuracyFigure(history: EpochResult[], nEpochs: number): Figure {
+  positiveInteger('nEpochs', nEpochs);
   for (const h of history) {
     if (!Number.isInteger(h.epoch) || h.epoch < 0 || h.epoch >= nEpochs) {
       throw new Error(`Expected \`history[].epoch\` to be an integer in 0 … ${nEpochs - 1}, got ${h.epoch}`);
@@ -262,7 +257,7 @@ export function beliefFigure(digits: DigitBelief[], classNames?: string[]): Figu
 
 /** Counts of (true class, predicted class) pairs. @returns [nClasses][nClasses], true class first */
 export function confusionCounts(labels: Int32Array, predictions: Int32Array, nClasses: number): number[][] {
-  expectPositiveInteger('nClasses', nClasses);
+  positiveInteger('nClasses', nClasses);
   if (labels.length !== predictions.length) {
     throw new Error(`Expected \`labels\` and \`predictions\` to have the same length, got ${labels.length} and ${predictions.length}`);
   }
@@ -377,7 +372,7 @@ export function rowGradientFigure(chart: RowGradientChart): Figure {
     const bad = values.findIndex((v) => !(Number.isFinite(v) && v > 0));
     if (bad >= 0) throw new Error(`Expected \`${name}\` to hold positive numbers (a log axis), got ${values[bad]} at row ${bad + 1}`);
   }
-  expectPositiveInteger('nExamples', chart.nExamples);
+  positiveInteger('nExamples', chart.nExamples);
   const nInputs = (digits[0]?.image.length ?? 0) / nSteps;
   digits.forEach((d, i) => {
     if (d.image.length !== nSteps * nInputs || !Number.isInteger(nInputs) || nInputs === 0) {

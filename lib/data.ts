@@ -3,6 +3,7 @@
 // validation split, its float32 scaling and its DataSet.next_batch epochs.
 import * as fs from 'fs';
 import * as path from 'path';
+import { nonNegativeInteger } from './checks';
 import { Checksum, DownloadError, ProgressReporter, downloadFile, installGzipped } from './download';
 import { imageSize, numClasses, readImagesFile, readLabelsFile } from './idx';
 import { Rng, createRng, randomSeed, shuffleInPlace } from './random';
@@ -232,11 +233,6 @@ export interface ReadDataSetsOptions {
   fallbackSource?: LocalMnistSource;
 }
 
-function checkNonNegativeInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`Expected \`${name}\` to be a non-negative integer, got ${value}`);
-  }
-}
 
 /** The path of `name` in `dir`, gzip preferred, else uncompressed; null when neither exists. */
 async function locate(dir: string, name: string): Promise<string | null> {
@@ -290,7 +286,7 @@ function buildDataSets(
 export async function readDataSets(dir = '/tmp/data/', options: ReadDataSetsOptions = {}): Promise<DataSets> {
   const log = options.log ?? ((line: string) => console.log(line));
   const validationSize = options.validationSize ?? 5000;
-  checkNonNegativeInteger('validationSize', validationSize);
+  nonNegativeInteger('validationSize', validationSize);
   if (options.seed !== undefined && !Number.isInteger(options.seed)) {
     throw new Error(`Expected \`seed\` to be an integer, got ${options.seed}`);
   }

@@ -12,9 +12,7 @@
  * tests) loads nothing; displaying outside a kernel throws.
  */
 import { randomBytes } from 'crypto';
-import { figureSummary, type Figure } from './plotly';
-
-export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+import { figureSummary, PLOTLY_MIME, type Figure } from './plotly';
 
 /** A display_data bundle: mime type → content (JSON types as objects, text as strings). */
 export type MimeBundle = Record<string, unknown>;

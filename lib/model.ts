@@ -16,6 +16,7 @@
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-node';
 import { adamAlpha, adamConfig } from './adam';
+import { positiveInteger } from './checks';
 import { createRng, randomSeed } from './random';
 import { createSession } from './tf-graph';
 import { parameterCount, trainingGraph } from './training-graph';
@@ -31,13 +32,6 @@ export function glorotUniform(fanIn: number, fanOut: number, random: () => numbe
   const values = new Float32Array(fanIn * fanOut);
   for (let i = 0; i < values.length; i++) values[i] = (2 * random() - 1) * limit;
   return tf.tensor2d(values, [fanIn, fanOut]);
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`Expected \`${name}\` to be a positive integer, got ${value}`);
-  }
-  return value;
 }
 
 function rngFor(seed: number | undefined): () => number {
@@ -249,8 +243,9 @@ export function createModel(config: ModelConfig): Model {
   const shards = positiveInteger('shards', config.shards ?? defaultShards());
   // The session first: if TensorFlow refuses the graph, no tensors have been made yet.
   const session = createSession(trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam, shards }));
-  // Different streams for the two layers, both fixed by one seed.
-  const seed2 = config.seed === undefined ? undefined : (config.seed * 2654435761 + 1) >>> 0;
+  // Different streams for the two layers, both fixed by one seed. Math.imul keeps the low
+  // 32 bits of the product exactly, where a float product loses them for large seeds.
+  const seed2 = config.seed === undefined ? undefined : (Math.imul(config.seed, 2654435761) + 1) >>> 0;
   const basicCell = basicRNNCell({ numUnits: nNeurons, inputSize: nInputs, seed: config.seed });
   const logitsLayer = fullyConnected({ inputSize: nNeurons, numOutputs: nOutputs, activationFn: null, seed: seed2 });
   const variables = [basicCell.kernel, basicCell.bias, logitsLayer.weights, logitsLayer.biases];

@@ -165,7 +165,10 @@ export interface Config {
   staticPlot?: boolean;
 }
 
-/** A Plotly figure, the JSON carried by the `application/vnd.plotly.v1+json` mime type. */
+/** The mime type of a Plotly figure in a notebook output, as JupyterLab's Plotly renderer reads it. */
+export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+
+/** A Plotly figure, the JSON carried by the `PLOTLY_MIME` mime type. */
 export interface Figure {
   data: Trace[];
   layout: Layout;
@@ -188,13 +191,6 @@ export const CONFIG: Config = { displaylogo: false, displayModeBar: 'hover' };
 export function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
-}
-
-/** Throws, naming the argument, unless `value` is a positive integer. */
-export function expectPositiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`Expected \`${name}\` to be a positive integer, got ${value}`);
-  }
 }
 
 /** A one-line description of a figure, the `text/plain` shown where Plotly can't render. */

@@ -7,9 +7,11 @@
  * throttle (a few updates a second, so neither the kernel channel nor the
  * stored notebook is flooded) and the display.
  */
-import { accuracyFigure, type EpochAccuracy } from './charts';
+import { accuracyFigure } from './charts';
+import { positiveInteger } from './checks';
 import { liveFigure, liveText, type LiveFigure, type TextLine } from './display';
 import { interruptionPoint } from './interrupt';
+import type { EpochResult } from './train';
 
 /** Formats seconds as m:ss, or h:mm:ss from an hour on. */
 export function formatDuration(seconds: number): string {
@@ -102,9 +104,9 @@ export interface TrainingMonitor {
    */
   step(): Promise<void>;
   /** After each epoch: adds its accuracies to the chart and redraws it. */
-  epochDone(result: EpochAccuracy): void;
+  epochDone(result: EpochResult): void;
   /** The epochs finished so far. */
-  readonly history: readonly EpochAccuracy[];
+  readonly history: readonly EpochResult[];
   /** The steps counted so far. */
   readonly steps: number;
 }
@@ -128,12 +130,10 @@ export interface TrainingMonitorOptions {
  */
 export function trainingMonitor(options: TrainingMonitorOptions): TrainingMonitor {
   const { nEpochs, nIterations, signal } = options;
-  if (!Number.isInteger(nIterations) || nIterations <= 0) {
-    throw new Error(`Expected \`nIterations\` to be a positive integer, got ${nIterations}`);
-  }
+  positiveInteger('nIterations', nIterations);
   const progress = createProgress({ total: nEpochs * nIterations, line: options.line });
   const chart = options.chart ?? liveFigure(accuracyFigure([], nEpochs));
-  const history: EpochAccuracy[] = [];
+  const history: EpochResult[] = [];
   let steps = 0;
   return {
     history,

@@ -5,7 +5,8 @@
  * lib/display.ts's job.
  */
 
-import { expectPositiveInteger, FONT, MUTED, PAGE, round, type Annotation, type Figure, type Font, type ScatterTrace, type Shape, type Trace } from './plotly';
+import { positiveInteger } from './checks';
+import { FONT, MUTED, PAGE, round, type Annotation, type Figure, type Font, type ScatterTrace, type Shape, type Trace } from './plotly';
 
 interface Node {
   x: number;
@@ -87,11 +88,11 @@ const sub = (name: string, index: number | string): string => `${name}<sub>${ind
  */
 export function rnnUnrolledFigure(options: { nSteps?: number; shownSteps?: number; nInputs?: number; nNeurons?: number; nOutputs?: number } = {}): Figure {
   const { nSteps = 28, shownSteps = 3, nInputs = 28, nNeurons = 128, nOutputs = 10 } = options;
-  expectPositiveInteger('nSteps', nSteps);
-  expectPositiveInteger('shownSteps', shownSteps);
-  expectPositiveInteger('nInputs', nInputs);
-  expectPositiveInteger('nNeurons', nNeurons);
-  expectPositiveInteger('nOutputs', nOutputs);
+  positiveInteger('nSteps', nSteps);
+  positiveInteger('shownSteps', shownSteps);
+  positiveInteger('nInputs', nInputs);
+  positiveInteger('nNeurons', nNeurons);
+  positiveInteger('nOutputs', nOutputs);
   if (shownSteps > nSteps) {
     throw new Error(`Expected \`shownSteps\` to be at most nSteps (${nSteps}), got ${shownSteps}`);
   }

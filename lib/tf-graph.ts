@@ -11,19 +11,27 @@
  * branches on both cores.
  *
  * tfjs-node can run a graph only from a SavedModel directory, so `createSession`
- * writes the graph as one (`saved_model.pb`, a protobuf written by hand
- * below, no variables: all state is fed and fetched) into a temporary
- * directory, loads it through tfjs-node's binding and deletes the directory.
+ * writes the graph as one (`saved_model.pb`, built with tfjs-node's generated
+ * protobuf classes, no variables: all state is fed and fetched) into a
+ * temporary directory, loads it through tfjs-node's binding and deletes the
+ * directory.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
 import { nodeBackend } from '@tensorflow/tfjs-node/dist/nodejs_kernel_backend';
+import type * as pb from './tf-proto';
+import { tfProto } from './tf-proto';
 
-/** TensorFlow's DataType enum (types.proto), for the dtypes used here. */
-export const DT = { float: 1, int32: 3 } as const;
-export type DType = keyof typeof DT;
+/** The dtypes used here, under TensorFlow's names, with their tfjs names. */
+const DTYPES = { float: 'float32', int32: 'int32' } as const;
+export type DType = keyof typeof DTYPES;
+
+/** TensorFlow's DataType enum value (types.proto) of `dtype`. */
+function dataType(dtype: DType): number {
+  return dtype === 'float' ? tfProto.DataType.DT_FLOAT : tfProto.DataType.DT_INT32;
+}
 
 /** A node's output, in TensorFlow's `name:index` form. */
 export type Output = string & { readonly __output: unique symbol };
@@ -108,13 +116,12 @@ export class Graph {
     return this.namedOutputs;
   }
 
-  /** The GraphDef protobuf (graph.proto). */
-  toGraphDef(): Uint8Array {
-    const w = new ProtoWriter();
-    for (const node of this.nodes) w.message(1, (n) => writeNode(n, node));
-    // VersionDef: producer 1087 is TensorFlow 2.9, the oldest libtensorflow tfjs-node 4 runs on.
-    w.message(4, (v) => v.varint(1, 1087));
-    return w.finish();
+  /** The GraphDef protobuf message (graph.proto). */
+  toGraphDef(): pb.GraphDef {
+    const graphDef = new tfProto.GraphDef();
+    for (const node of this.nodes) graphDef.addNode(nodeProto(node));
+    // Producer 1087 is TensorFlow 2.9, the oldest libtensorflow tfjs-node 4 runs on.
+    return graphDef.setVersions(new tfProto.VersionDef().setProducer(1087));
   }
 }
 
@@ -170,83 +177,36 @@ export function graphOps(g: Graph) {
 }
 export type GraphOps = ReturnType<typeof graphOps>;
 
-function writeNode(w: ProtoWriter, node: NodeDef): void {
-  w.string(1, node.name);
-  w.string(2, node.op);
-  for (const input of node.inputs) w.string(3, input.endsWith(':0') ? input.slice(0, -2) : input);
-  for (const [key, value] of Object.entries(node.attrs)) {
-    w.message(5, (entry) => {
-      entry.string(1, key);
-      entry.message(2, (a) => writeAttr(a, value));
-    });
-  }
+function nodeProto(node: NodeDef): pb.NodeDef {
+  const proto = new tfProto.NodeDef().setName(node.name).setOp(node.op);
+  // A node's first output is written by its bare name, as TensorFlow writes it.
+  for (const input of node.inputs) proto.addInput(input.endsWith(':0') ? input.slice(0, -2) : input);
+  const attrs = proto.getAttrMap();
+  for (const [key, value] of Object.entries(node.attrs)) attrs.set(key, attrProto(value));
+  return proto;
 }
 
-function writeShape(w: ProtoWriter, shape: number[]): void {
-  for (const size of shape) w.message(2, (d) => d.varint(1, size));
+/** @param shape null for a shape of unknown rank */
+function shapeProto(shape: number[] | null): pb.TensorShape {
+  const proto = new tfProto.TensorShape();
+  if (shape === null) return proto.setUnknownRank(true);
+  for (const size of shape) proto.addDim(new tfProto.TensorShape.Dim().setSize(size));
+  return proto;
 }
 
-function writeAttr(w: ProtoWriter, attr: Attr): void {
-  if ('type' in attr) w.varint(6, DT[attr.type]);
-  else if ('i' in attr) w.varint(3, attr.i);
-  else if ('b' in attr) w.varint(5, attr.b ? 1 : 0);
-  else if ('shape' in attr) w.message(7, (s) => writeShape(s, attr.shape));
-  else {
-    const { dtype, shape, values } = attr.tensor;
-    w.message(8, (t) => {
-      t.varint(1, DT[dtype]);
-      t.message(2, (s) => writeShape(s, shape));
-      // tensor_content: the values' bytes, little-endian like every machine TF runs on here.
-      t.bytes(4, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    });
-  }
-}
-
-/**
- * The few parts of protobuf's wire format that a GraphDef and a SavedModel
- * need: varints (tags, ints, enums, bools) and length-delimited fields
- * (strings, bytes, messages).
- */
-export class ProtoWriter {
-  private readonly chunks: Uint8Array[] = [];
-
-  varint(field: number, value: number): void {
-    this.raw(field << 3);
-    this.raw(value);
-  }
-
-  string(field: number, value: string): void {
-    this.bytes(field, Buffer.from(value, 'utf8'));
-  }
-
-  bytes(field: number, value: Uint8Array): void {
-    this.raw((field << 3) | 2);
-    this.raw(value.length);
-    this.chunks.push(value);
-  }
-
-  message(field: number, build: (w: ProtoWriter) => void): void {
-    const inner = new ProtoWriter();
-    build(inner);
-    this.bytes(field, inner.finish());
-  }
-
-  finish(): Uint8Array {
-    return Buffer.concat(this.chunks);
-  }
-
-  /** One varint; negative numbers as 64-bit two's complement, as protobuf writes int64. */
-  private raw(value: number): void {
-    if (!Number.isSafeInteger(value)) throw new Error(`ProtoWriter: expected an integer, got ${value}`);
-    let v = BigInt.asUintN(64, BigInt(value));
-    const out: number[] = [];
-    while (v >= 0x80n) {
-      out.push(Number(v & 0x7fn) | 0x80);
-      v >>= 7n;
-    }
-    out.push(Number(v));
-    this.chunks.push(Uint8Array.from(out));
-  }
+function attrProto(attr: Attr): pb.AttrValue {
+  const proto = new tfProto.AttrValue();
+  if ('type' in attr) return proto.setType(dataType(attr.type));
+  if ('i' in attr) return proto.setI(attr.i);
+  if ('b' in attr) return proto.setB(attr.b);
+  if ('shape' in attr) return proto.setShape(shapeProto(attr.shape));
+  const { dtype, shape, values } = attr.tensor;
+  const tensor = new tfProto.Tensor()
+    .setDtype(dataType(dtype))
+    .setTensorShape(shapeProto(shape))
+    // The values' bytes, little-endian like every machine TF runs on here.
+    .setTensorContent(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  return proto.setTensor(tensor);
 }
 
 /**
@@ -255,32 +215,21 @@ export class ProtoWriter {
  * named outputs, so that standard tools (saved_model_cli) can read it too.
  */
 export function savedModelProto(graph: Graph): Uint8Array {
-  // A map entry of SignatureDef.inputs (1) or .outputs (2): key, then TensorInfo
-  // (name, dtype, and the shape, or unknown_rank where the graph does not fix it).
-  const tensorInfo = (w: ProtoWriter, field: number, key: string, dtype: DType, shape: number[] | null) =>
-    w.message(field, (entry) => {
-      entry.string(1, key);
-      entry.message(2, (info) => {
-        info.string(1, `${key}:0`);
-        info.varint(2, DT[dtype]);
-        info.message(3, (s) => (shape ? writeShape(s, shape) : s.varint(3, 1)));
-      });
-    });
-  const w = new ProtoWriter();
-  w.varint(1, 1);
-  w.message(2, (meta) => {
-    meta.message(1, (info) => info.string(4, 'serve'));
-    meta.bytes(2, graph.toGraphDef());
-    meta.message(5, (sig) => {
-      sig.string(1, 'serving_default');
-      sig.message(2, (def) => {
-        for (const [name, { dtype, shape }] of graph.inputs()) tensorInfo(def, 1, name, dtype, shape);
-        for (const [name, dtype] of graph.outputs()) tensorInfo(def, 2, name, dtype, null);
-        def.string(3, 'tensorflow/serving/predict');
-      });
-    });
-  });
-  return w.finish();
+  // Outputs get a shape of unknown rank: the graph does not fix theirs.
+  const tensorInfo = (name: string, dtype: DType, shape: number[] | null) =>
+    new tfProto.TensorInfo().setName(`${name}:0`).setDtype(dataType(dtype)).setTensorShape(shapeProto(shape));
+  const signature = new tfProto.SignatureDef().setMethodName('tensorflow/serving/predict');
+  const inputs = signature.getInputsMap();
+  for (const [name, { dtype, shape }] of graph.inputs()) inputs.set(name, tensorInfo(name, dtype, shape));
+  const outputs = signature.getOutputsMap();
+  for (const [name, dtype] of graph.outputs()) outputs.set(name, tensorInfo(name, dtype, null));
+  const metaGraph = new tfProto.MetaGraphDef()
+    .setMetaInfoDef(new tfProto.MetaGraphDef.MetaInfoDef().addTags('serve'))
+    .setGraphDef(graph.toGraphDef());
+  metaGraph.getSignatureDefMap().set('serving_default', signature);
+  const savedModel = new tfProto.SavedModel().setSavedModelSchemaVersion(1);
+  savedModel.addMetaGraphs(metaGraph);
+  return savedModel.serializeBinary();
 }
 
 /** A loaded graph: run it with feeds, get its fetches as tfjs tensors. */
@@ -315,21 +264,31 @@ export function createSession(graph: Graph): GraphSession {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const inputs = graph.inputs();
+  // Each feed under its placeholder's name and dtype, made once rather than at every run.
+  const inputs = new Map<string, { name: string; dtype: 'float32' | 'int32' }>();
+  for (const [name, { dtype }] of graph.inputs()) inputs.set(name, { name: `${name}:0`, dtype: DTYPES[dtype] });
   const outputs = graph.outputs();
   let open = true;
   const session: GraphSession = {
     run(feeds, fetches) {
       if (!open) throw new Error('GraphSession.run: the session has been disposed');
       const names = Object.keys(feeds);
-      for (const name of names) {
-        if (!inputs.has(name)) throw new Error(`GraphSession.run: the graph has no input named ${name}`);
-      }
+      const tensors: tf.Tensor[] = [];
+      const infos = names.map((name) => {
+        const info = inputs.get(name);
+        if (info === undefined) throw new Error(`GraphSession.run: the graph has no input named ${name}`);
+        const tensor = feeds[name] as tf.Tensor;
+        // TensorFlow's own message for a wrong dtype names only the argument's position.
+        if (tensor.dtype !== info.dtype) {
+          throw new Error(`GraphSession.run: expected \`${name}\` to be of dtype ${info.dtype}, got ${tensor.dtype}`);
+        }
+        tensors.push(tensor);
+        return info;
+      });
       for (const name of fetches) {
         if (!outputs.has(name)) throw new Error(`GraphSession.run: the graph has no output named ${name}`);
       }
-      const infos = names.map((name) => ({ name: `${name}:0`, dtype: 'float32' as const }));
-      return backend.runSavedModel(id, names.map((n) => feeds[n] as tf.Tensor), infos, fetches.map((f) => `${f}:0`));
+      return backend.runSavedModel(id, tensors, infos, fetches.map((f) => `${f}:0`));
     },
     dispose() {
       if (open) {

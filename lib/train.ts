@@ -4,6 +4,7 @@
  * first 1000 test images. The notebook's training cell spells out the same loop.
  */
 import * as tf from '@tensorflow/tfjs-node';
+import { positiveInteger } from './checks';
 import type { Model } from './model';
 import { interruptionPoint, throwIfAborted } from './interrupt';
 
@@ -20,6 +21,7 @@ export interface TestData {
   readonly numExamples: number;
 }
 
+/** One row of the training history, as the seed prints it per epoch. */
 export interface EpochResult {
   epoch: number;
   /** Accuracy on the epoch's last training batch. */
@@ -41,12 +43,6 @@ export interface TrainOptions {
   onEpoch?: (result: EpochResult) => void | Promise<void>;
 }
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`Expected \`${name}\` to be a positive integer, got ${value}`);
-  }
-  return value;
-}
 
 /**
  * Trains `model` on `data.train` as the seed's In[5] does. Prints nothing;

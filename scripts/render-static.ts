@@ -4,7 +4,7 @@
  * export (offline). JupyterLab itself keeps rendering the interactive chart from
  * the Plotly JSON beside it.
  *
- *   node --import tsx scripts/render-static.ts notebooks/rnn_mnist.ipynb [more.ipynb …]
+ *   node --import tsx scripts/render-static.ts notebooks/rnn-mnist.ipynb [more.ipynb …]
  *
  * Renders with the project's own plotly.js-dist in headless Chromium (no network),
  * replaces an existing image/png (so a second run changes nothing), and writes
@@ -12,34 +12,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { PLOTLY_MIME } from '../lib/plotly';
+import { launchChromium } from './chromium';
 
-export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 const DEFAULT_WIDTH = 700;
 const DEFAULT_HEIGHT = 450;
-
-/** The flags that keep headless Chromium off the network and quiet in containers. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-export function chromiumPath(): string {
-  const exe = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!fs.existsSync(exe)) {
-    throw new Error(`Expected Chromium at ${exe} (set CHROMIUM_PATH, or install Debian's chromium), found nothing`);
-  }
-  return exe;
-}
-
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
-}
 
 /** A blank page with plotly.js-dist loaded from node_modules and every request off the machine refused. */
 export async function plotlyPage(browser: Browser): Promise<Page> {

@@ -21,7 +21,7 @@ if [ "$(cat "$node_stamp" 2>/dev/null)" != "$node_want" ]; then
   npm ci --ignore-scripts --no-audit --no-fund
   # Install scripts run one package at a time, so that tfjs-node's own can fail alone.
   npm rebuild --foreground-scripts zeromq esbuild
-  # Our tslab fixes (patches/): spec fields in kernel_info_reply and error replies, iopub error messages.
+  # Our fixes to installed packages, one patch each: patches/README.md says what each does and why.
   npx --no-install patch-package
   say "tfjs-node: trying its official install (downloads libtensorflow 2.9.1 and a prebuilt addon)"
   if ! npm rebuild --foreground-scripts @tensorflow/tfjs-node; then

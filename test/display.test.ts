@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { accuracyFigure } from '../lib/charts';
-import { liveFigure, liveText, PLOTLY_MIME, showFigure, type DisplayContent } from '../lib/display';
+import { liveFigure, liveText, showFigure, type DisplayContent } from '../lib/display';
+import { PLOTLY_MIME } from '../lib/plotly';
 
 function recorder() {
   const sent: { content: DisplayContent; update: boolean }[] = [];

@@ -38,6 +38,21 @@ test('the same seed gives the same initial weights, another seed different ones'
   [a, b, c].forEach((m) => m.dispose());
 });
 
+test('a large seed fixes the dense layer by the exact low 32 bits of seed * 2654435761 + 1', () => {
+  const small = { nSteps: 2, nInputs: 3, nNeurons: 4, nOutputs: 2, learningRate: 0.001 };
+  // 123456789 * 2654435761 is past 2^53, where a float product loses its low bits.
+  const seed = 123456789;
+  const model = createModel({ ...small, seed });
+  const exact = Number((BigInt(seed) * 2654435761n + 1n) % 2n ** 32n);
+  const dense = fullyConnected({ inputSize: 4, numOutputs: 2, activationFn: null, seed: exact });
+  assert.deepEqual(Array.from(model.logitsLayer.weights.dataSync()), Array.from(dense.weights.dataSync()));
+  // Only the seed's low 32 bits count, for the cell (createRng) and the dense layer alike.
+  const wrapped = createModel({ ...small, seed: seed + 2 ** 32 });
+  const values = (m: typeof model) => m.variables.map((v) => Array.from(v.dataSync()));
+  assert.deepEqual(values(wrapped), values(model));
+  [model, wrapped, dense].forEach((m) => m.dispose());
+});
+
 test('logits, logitsPerStep and predict have the documented shapes; the last step equals logits', () => {
   const model = createModel(config);
   const x = tf.randomUniform([4, 28, 28], 0, 1, 'float32', 3) as tf.Tensor3D;
@@ -130,8 +145,12 @@ test('trainStep names a wrong batch and leaves the model and memory as they were
   assert.equal(tf.memory().numTensors, before);
   assert.deepEqual(Array.from(model.variables[0]!.dataSync()), kernel);
   assert.equal(model.iterations, 0);
-  assert.throws(() => createModel({ ...config, shards: 0 }), /Expected `shards` to be a positive integer, got 0/);
   model.dispose();
+});
+
+test('createModel names a shard count that is not a positive integer', () => {
+  assert.throws(() => createModel({ ...config, shards: 0 }), /Expected `shards` to be a positive integer, got 0/);
+  assert.throws(() => createModel({ ...config, shards: 1.5 }), /Expected `shards` to be a positive integer, got 1.5/);
 });
 
 test('tf.disposeVariables() frees all of a trained model\'s tensors, as the notebook\'s re-run of In[4] relies on', () => {

@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { accuracyFigure } from '../lib/charts';
-import { altText, PLOTLY_MIME, renderNotebookPlots } from '../scripts/render-static';
+import { PLOTLY_MIME } from '../lib/plotly';
+import { altText, renderNotebookPlots } from '../scripts/render-static';
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

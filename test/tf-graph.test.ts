@@ -5,18 +5,8 @@ import * as v8 from 'v8';
 import * as vm from 'vm';
 import * as tf from '@tensorflow/tfjs-node';
 import { nodeBackend } from '@tensorflow/tfjs-node/dist/nodejs_kernel_backend';
-import { createSession, Graph, graphOps, ProtoWriter } from '../lib/tf-graph';
-
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
-test('ProtoWriter writes varints, negative int64s and strings as protobuf does', () => {
-  const w = new ProtoWriter();
-  w.varint(1, 150); // the example of protobuf's encoding guide: 08 96 01
-  w.varint(2, -1); // int64 -1: ten bytes
-  w.string(3, 'hi');
-  assert.equal(hex(w.finish()), '089601' + '10ffffffffffffffffff01' + '1a026869');
-  assert.throws(() => new ProtoWriter().varint(1, 0.5), /ProtoWriter: expected an integer, got 0.5/);
-});
+import { createSession, Graph, graphOps, savedModelProto } from '../lib/tf-graph';
+import { tfProto } from '../lib/tf-proto';
 
 test('Graph names nodes after their op, numbered as TF-1 does, and refuses a duplicate name', () => {
   const g = new Graph();
@@ -56,10 +46,38 @@ test('a session names the input or output it does not have, and refuses to run o
   const x = tf.tensor1d([0.5]);
   assert.throws(() => session.run({ z: x }, ['y']), /GraphSession.run: the graph has no input named z/);
   assert.throws(() => session.run({ x }, ['x']), /GraphSession.run: the graph has no output named x/);
-  assert.throws(() => session.run({}, ['y']), /x/); // TensorFlow's own message names the missing feed
+  // TensorFlow's own message names the missing feed.
+  assert.throws(() => session.run({}, ['y']), /You must feed a value for placeholder tensor 'x' with dtype float/);
   session.dispose();
   assert.throws(() => session.run({ x }, ['y']), /GraphSession.run: the session has been disposed/);
   x.dispose();
+});
+
+test('a session feeds each input as its own dtype and names an input fed the wrong one', () => {
+  const g = new Graph();
+  const labels = g.placeholder('labels', 'int32', [-1]);
+  g.name(g.op('Cast', [labels], { SrcT: { type: 'int32' }, DstT: { type: 'float' } }), 'asFloat');
+  g.name(g.op('Identity', [labels], { T: { type: 'int32' } }), 'same', 'int32');
+  const session = createSession(g);
+  const ints = tf.tensor1d([3, -2], 'int32');
+  const floats = tf.tensor1d([3, -2]);
+  const [asFloat, same] = session.run({ labels: ints }, ['asFloat', 'same']);
+  assert.equal(asFloat!.dtype, 'float32');
+  assert.deepEqual(Array.from(asFloat!.dataSync()), [3, -2]);
+  assert.equal(same!.dtype, 'int32');
+  assert.deepEqual(Array.from(same!.dataSync()), [3, -2]);
+  assert.throws(() => session.run({ labels: floats }, ['asFloat']), /GraphSession.run: expected `labels` to be of dtype int32, got float32/);
+  tf.dispose([asFloat!, same!, ints, floats]);
+  session.dispose();
+});
+
+test('the SavedModel signature gives each input and output its dtype', () => {
+  const g = new Graph();
+  const labels = g.placeholder('labels', 'int32', [-1]);
+  g.name(g.op('Cast', [labels], { SrcT: { type: 'int32' }, DstT: { type: 'float' } }), 'asFloat');
+  const signature = tfProto.SavedModel.deserializeBinary(savedModelProto(g)).getMetaGraphsList()[0]?.getSignatureDefMap().get('serving_default');
+  assert.equal(signature?.getInputsMap().get('labels')?.getDtype(), tfProto.DataType.DT_INT32);
+  assert.equal(signature?.getOutputsMap().get('asFloat')?.getDtype(), tfProto.DataType.DT_FLOAT);
 });
 
 test('a graph TensorFlow rejects gives TensorFlow\'s reason', () => {

@@ -16,13 +16,13 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { PLOTLY_MIME } from '../../lib/plotly';
+import { launchChromium } from '../../scripts/chromium';
 
 const ROOT = path.join(__dirname, '..', '..');
 const NOTEBOOK = path.resolve(process.argv[2] ?? path.join(ROOT, 'notebooks', 'rnn-mnist.ipynb'));
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 const EPOCH_LINE = /^(\d+) Train accuracy: [\d.]+ Test accuracy: [\d.]+$/gm;
 const RUN_ALL_LIMIT_MS = 10 * 60_000;
 
@@ -105,11 +105,7 @@ before(async () => {
   const specs = (await (await fetch(`${base}/api/kernelspecs?token=${token}`)).json()) as { kernelspecs: Record<string, unknown> };
   assert.ok('tslab' in specs.kernelspecs, `Expected JupyterLab to find the tslab kernel, got ${Object.keys(specs.kernelspecs).join(', ')}`);
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   // A fresh workspace each time: JupyterLab would otherwise restore old tabs.
   const workspace = `e2e-${randomBytes(4).toString('hex')}`;

@@ -1,0 +1,123 @@
+/**
+ * TensorFlow's protobuf messages for a SavedModel, from the classes that
+ * tfjs-node generates from TensorFlow's .proto files with protoc and ships in
+ * `dist/proto/api_pb.js` (on google-protobuf, its own dependency).
+ *
+ * tfjs-node ships them without type declarations, so the part lib/tf-graph.ts
+ * uses is declared here; each setter returns its message, as the generated
+ * code does.
+ */
+
+/** A protobuf message that can write itself in protobuf's binary format. */
+export interface Message {
+  serializeBinary(): Uint8Array;
+}
+
+/** A protobuf `map<string, V>` field. */
+export interface ProtoMap<V> {
+  set(key: string, value: V): this;
+  get(key: string): V | undefined;
+}
+
+/** TensorFlow's DataType enum (types.proto). */
+export interface DataTypes {
+  readonly DT_FLOAT: number;
+  readonly DT_INT32: number;
+}
+
+export interface TensorShapeDim extends Message {
+  setSize(size: number): this;
+}
+
+/** TensorShapeProto (tensor_shape.proto). */
+export interface TensorShape extends Message {
+  addDim(dim: TensorShapeDim): TensorShapeDim;
+  setUnknownRank(unknownRank: boolean): this;
+}
+
+/** TensorProto (tensor.proto). */
+export interface Tensor extends Message {
+  setDtype(dtype: number): this;
+  setTensorShape(shape: TensorShape): this;
+  setTensorContent(content: Uint8Array): this;
+}
+
+/** AttrValue (attr_value.proto): one of its fields is set. */
+export interface AttrValue extends Message {
+  setI(i: number): this;
+  setB(b: boolean): this;
+  setType(dtype: number): this;
+  setShape(shape: TensorShape): this;
+  setTensor(tensor: Tensor): this;
+}
+
+/** NodeDef (node_def.proto). */
+export interface NodeDef extends Message {
+  setName(name: string): this;
+  setOp(op: string): this;
+  addInput(input: string): this;
+  getAttrMap(): ProtoMap<AttrValue>;
+}
+
+/** VersionDef (versions.proto). */
+export interface VersionDef extends Message {
+  setProducer(producer: number): this;
+}
+
+/** GraphDef (graph.proto). */
+export interface GraphDef extends Message {
+  addNode(node: NodeDef): NodeDef;
+  setVersions(versions: VersionDef): this;
+}
+
+/** TensorInfo (meta_graph.proto): a signature's tensor. */
+export interface TensorInfo extends Message {
+  setName(name: string): this;
+  setDtype(dtype: number): this;
+  setTensorShape(shape: TensorShape): this;
+  getDtype(): number;
+}
+
+/** SignatureDef (meta_graph.proto). */
+export interface SignatureDef extends Message {
+  getInputsMap(): ProtoMap<TensorInfo>;
+  getOutputsMap(): ProtoMap<TensorInfo>;
+  setMethodName(methodName: string): this;
+}
+
+/** MetaGraphDef.MetaInfoDef (meta_graph.proto). */
+export interface MetaInfoDef extends Message {
+  addTags(tag: string): this;
+}
+
+/** MetaGraphDef (meta_graph.proto). */
+export interface MetaGraphDef extends Message {
+  setMetaInfoDef(info: MetaInfoDef): this;
+  setGraphDef(graph: GraphDef): this;
+  getSignatureDefMap(): ProtoMap<SignatureDef>;
+}
+
+/** SavedModel (saved_model.proto). */
+export interface SavedModel extends Message {
+  setSavedModelSchemaVersion(version: number): this;
+  addMetaGraphs(metaGraph: MetaGraphDef): MetaGraphDef;
+  getMetaGraphsList(): MetaGraphDef[];
+}
+
+/** The classes of `dist/proto/api_pb.js` used here, by their names there. */
+export interface TfProto {
+  readonly DataType: DataTypes;
+  readonly TensorShape: (new () => TensorShape) & { readonly Dim: new () => TensorShapeDim };
+  readonly Tensor: new () => Tensor;
+  readonly AttrValue: new () => AttrValue;
+  readonly NodeDef: new () => NodeDef;
+  readonly VersionDef: new () => VersionDef;
+  readonly GraphDef: new () => GraphDef;
+  readonly TensorInfo: new () => TensorInfo;
+  readonly SignatureDef: new () => SignatureDef;
+  readonly MetaGraphDef: (new () => MetaGraphDef) & { readonly MetaInfoDef: new () => MetaInfoDef };
+  readonly SavedModel: (new () => SavedModel) & { deserializeBinary(bytes: Uint8Array): SavedModel };
+}
+
+// tfjs-node's own kernel backend loads this module too, so requiring it adds nothing.
+export const tfProto = require('@tensorflow/tfjs-node/dist/proto/api_pb') as TfProto;
