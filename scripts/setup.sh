@@ -22,7 +22,14 @@ if ! [ "$found_major" -ge "$min_node" ] 2>/dev/null; then
   exit 1
 fi
 # The Node that sets the project up is the one the kernel runs (step 3): its absolute path.
-node_id="$(node -p 'process.execPath') $found_node"
+node_exe=$(node -p 'process.execPath')
+node_id="$node_exe $found_node"
+# Should an addon compile, node-gyp takes the running Node's own headers where its install
+# has them (official builds, nvm) rather than downloading them or using another Node's.
+node_prefix=$(dirname "$(dirname "$node_exe")")
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/common.gypi" ]; then
+  export npm_config_nodedir="$node_prefix"
+fi
 
 # 1. Node packages ------------------------------------------------------------
 # Not keyed on the Node version: the native addons (tfjs-node, zeromq) are N-API, so one
