@@ -3,7 +3,7 @@
 #   1. Node packages from package-lock.json, with tfjs-node's native addon;
 #   2. the Jupyter side (JupyterLab, nbclient, nbconvert, plotly, nbval) in .venv,
 #      from environment.yml with conda if present, else with pip;
-#   3. the tslab kernel spec inside .venv, running this project's own tslab.
+#   3. the tslab kernel spec inside .venv, running this project's own tslab on this Node.
 # A stamp per step records what it was built from, so a second run takes a second.
 set -euo pipefail
 
@@ -13,9 +13,44 @@ venv="$root/.venv"
 say() { printf 'setup: %s\n' "$*"; }
 hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 
+# 0. A supported Node, before anything is installed ------------------------------
+min_node=$(sed -n 's/^ *"node": *">=\([0-9][0-9]*\)".*/\1/p' package.json)
+found_node=$(node --version 2>/dev/null) || found_node="none (no \`node\` on PATH)"
+found_major=${found_node#v}; found_major=${found_major%%.*}
+if ! [ "$found_major" -ge "$min_node" ] 2>/dev/null; then
+  say "found Node.js $found_node; this project supports Node.js $min_node or newer (package.json engines)" >&2
+  exit 1
+fi
+# The Node that sets the project up is the one the kernel runs (step 3): its absolute path.
+node_exe=$(node -p 'process.execPath')
+node_id="$node_exe $found_node"
+# Should an addon compile, node-gyp takes the running Node's own headers where its install
+# has them (official builds, nvm) rather than downloading them or using another Node's.
+node_prefix=$(dirname "$(dirname "$node_exe")")
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/common.gypi" ]; then
+  export npm_config_nodedir="$node_prefix"
+fi
+
 # 1. Node packages ------------------------------------------------------------
+# Not keyed on the Node version: the native addons (tfjs-node, zeromq) are N-API, so one
+# install serves every Node; a new Node only has to load tfjs-node once (below).
 node_stamp="node_modules/.setup-stamp"
-node_want="$(node --version) $(hash_of package-lock.json scripts/tfjs-node-from-wheel.sh patches/*.patch)"
+node_seen="node_modules/.setup-node"
+node_want="$(uname -sm) $(hash_of package-lock.json scripts/tfjs-node-from-wheel.sh patches/*.patch)"
+load_tfjs() {
+  TF_CPP_MIN_LOG_LEVEL=2 node -e '
+    const tf = require("@tensorflow/tfjs-node");
+    if (tf.getBackend() !== "tensorflow") throw new Error("tfjs-node loaded the " + tf.getBackend() + " backend, expected tensorflow");
+    tf.tidy(() => tf.topk(tf.tensor([1, 3, 2]), 1).values.dataSync());'
+}
+if [ "$(cat "$node_stamp" 2>/dev/null)" = "$node_want" ] && [ "$(cat "$node_seen" 2>/dev/null)" != "$node_id" ]; then
+  if load_tfjs 2>/dev/null; then
+    echo "$node_id" > "$node_seen"
+  else
+    say "tfjs-node does not load on Node $found_node; reinstalling the Node packages"
+    rm -f "$node_stamp"
+  fi
+fi
 if [ "$(cat "$node_stamp" 2>/dev/null)" != "$node_want" ]; then
   say "installing Node packages (npm ci, about 15 s)"
   npm ci --ignore-scripts --no-audit --no-fund
@@ -28,9 +63,8 @@ if [ "$(cat "$node_stamp" 2>/dev/null)" != "$node_want" ]; then
     say "tfjs-node: the official download host is unreachable; building from the tensorflow-cpu wheel instead"
     bash scripts/tfjs-node-from-wheel.sh
   fi
-  TF_CPP_MIN_LOG_LEVEL=2 node -e '
-    const tf = require("@tensorflow/tfjs-node");
-    if (tf.getBackend() !== "tensorflow") throw new Error("tfjs-node loaded the " + tf.getBackend() + " backend, expected tensorflow");'
+  load_tfjs
+  echo "$node_id" > "$node_seen"
   echo "$node_want" > "$node_stamp"
 fi
 
@@ -51,23 +85,13 @@ if [ "$(cat "$py_stamp" 2>/dev/null)" != "$py_want" ]; then
 fi
 
 # 3. The tslab kernel, registered inside .venv only ------------------------------
+# scripts/kernel-spec.ts writes it (as `npm run kernel:install` does for your own Jupyter),
+# naming this Node by absolute path; it is written again when the Node or that script changes.
 kernel_dir="$venv/share/jupyter/kernels/tslab"
-kernel_want="$root/node_modules/.bin/tslab"
-# One intra-op thread: the RNN's ops are too small to split (1.25 vs 1.67 ms per training
-# step with two). Inter-op threads stay at TensorFlow's default, one per core: they run the
-# shards of each batch side by side (lib/training-graph.ts).
-kernel_json=$(cat <<JSON
-{
-  "argv": ["$kernel_want", "kernel", "--config-path", "{connection_file}"],
-  "display_name": "TypeScript (tslab)",
-  "language": "typescript",
-  "env": {"TF_NUM_INTRAOP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-}
-JSON
-)
-if [ "$(cat "$kernel_dir/kernel.json" 2>/dev/null)" != "$kernel_json" ]; then
-  say "registering the tslab TypeScript kernel in .venv"
-  mkdir -p "$kernel_dir"
-  printf '%s\n' "$kernel_json" > "$kernel_dir/kernel.json.partial"
-  mv "$kernel_dir/kernel.json.partial" "$kernel_dir/kernel.json"
+kernel_want="$node_id $root $(hash_of scripts/kernel-spec.ts)"
+if [ "$(cat "$kernel_dir/.setup-stamp" 2>/dev/null)" != "$kernel_want" ]; then
+  say "registering the tslab TypeScript kernel in .venv (Node $found_node)"
+  node --import tsx scripts/kernel-spec.ts install --prefix "$venv" --name tslab \
+    --display-name "TypeScript (tslab)" --replace --quiet
+  echo "$kernel_want" > "$kernel_dir/.setup-stamp"
 fi

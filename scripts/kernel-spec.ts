@@ -1,0 +1,177 @@
+/**
+ * The project's Jupyter kernel spec, written in one place: set-up registers it inside .venv
+ * (kernel `tslab`, the name the notebooks' metadata uses), and `npm run kernel:install` puts
+ * it in the user's own Jupyter, the way `python -m ipykernel install` does.
+ *
+ *   npm run kernel:install   -- [--user | --prefix DIR | --sys-prefix [--python PY]]
+ *                               [--name NAME] [--display-name TEXT] [--replace]
+ *   npm run kernel:uninstall -- [--user | --prefix DIR | --sys-prefix [--python PY]] [--name NAME]
+ *
+ * Where: `--user` (the default) is Jupyter's per-user data folder (`JUPYTER_DATA_DIR` when set,
+ * else e.g. ~/.local/share/jupyter), found with jupyter_core's own rule; `--prefix DIR` is
+ * DIR/share/jupyter; `--sys-prefix` is the prefix of the Python environment of PY (default:
+ * `python3` on PATH, e.g. the venv or conda env that holds your JupyterLab).
+ * The default name is `rnn-mnist`, shown as "TypeScript (rnn-mnist)", so that a tslab kernel
+ * installed globally (`tslab install`, named `tslab`) is never overwritten: installing over a
+ * kernel spec that this project did not write needs `--replace`.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+
+const ROOT = path.resolve(__dirname, '..');
+const VENV_PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
+export const DEFAULT_NAME = 'rnn-mnist';
+
+/** What Jupyter reads from `kernels/<name>/kernel.json`. */
+export interface KernelSpec {
+  argv: string[];
+  display_name: string;
+  language: string;
+  env: Record<string, string>;
+}
+
+/** This project's tslab: its JavaScript entry, run by `node` itself (no shebang, no PATH). */
+export function tslabEntry(root: string = ROOT): string {
+  const pkgFile = path.join(root, 'node_modules', 'tslab', 'package.json');
+  if (!fs.existsSync(pkgFile)) throw new Error(`Expected tslab installed at ${path.dirname(pkgFile)}, got nothing there; run \`npm run setup\``);
+  const bin = (JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { bin?: Record<string, string> }).bin?.['tslab'];
+  if (!bin) throw new Error(`Expected ${pkgFile} to name a \`tslab\` bin, got none`);
+  return path.join(path.dirname(pkgFile), bin);
+}
+
+/**
+ * The kernel spec. `node` is the absolute path of the Node that set the project up (by default
+ * the one running this script), so the kernel runs on it whatever PATH starts JupyterLab.
+ */
+export function kernelSpec(displayName: string, node: string = process.execPath, root: string = ROOT): KernelSpec {
+  if (!path.isAbsolute(node)) throw new Error(`Expected \`node\` to be an absolute path, got ${node}`);
+  return {
+    argv: [node, tslabEntry(root), 'kernel', '--config-path', '{connection_file}'],
+    display_name: displayName,
+    language: 'typescript',
+    // One intra-op thread: the RNN's ops are too small to split (a training step is slower
+    // with two). Inter-op threads stay at TensorFlow's default, one per core: they run the
+    // shards of each batch side by side (lib/training-graph.ts).
+    env: { TF_NUM_INTRAOP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
+  };
+}
+
+/** Whether `dir` holds a kernel spec that runs this project's tslab (so replacing it is ours to do). */
+export function isOurs(dir: string, root: string = ROOT): boolean {
+  try {
+    const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernel.json'), 'utf8')) as Partial<KernelSpec>;
+    return spec.argv?.[1] === tslabEntry(root);
+  } catch {
+    return false;
+  }
+}
+
+/** Writes `spec` to `<dataDir>/kernels/<name>/kernel.json` (atomically); returns the kernel's folder. */
+export function writeKernelSpec(dataDir: string, name: string, spec: KernelSpec): string {
+  checkName(name);
+  const dir = path.join(dataDir, 'kernels', name);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'kernel.json');
+  fs.writeFileSync(`${file}.partial`, JSON.stringify(spec, null, 2) + '\n');
+  fs.renameSync(`${file}.partial`, file);
+  return dir;
+}
+
+function checkName(name: string): void {
+  if (!/^[a-z0-9._-]+$/i.test(name) || /^\.+$/.test(name)) {
+    throw new Error(`Expected \`--name\` to be letters, digits, '.', '_' or '-' (Jupyter's kernel names), got ${JSON.stringify(name)}`);
+  }
+}
+
+interface Location { dataDir: string; flag: string; jupyterSeesIt: boolean }
+
+function pythonSays(python: string, code: string, env: NodeJS.ProcessEnv): string {
+  try {
+    return execFileSync(python, ['-c', code], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (e) {
+    throw new Error(`Expected \`${python} -c "${code}"\` to run, got ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+function resolveLocation(opts: { user?: boolean; prefix?: string; 'sys-prefix'?: boolean; python?: string }, env: NodeJS.ProcessEnv): Location {
+  const chosen = [opts.user && '--user', opts.prefix !== undefined && '--prefix', opts['sys-prefix'] && '--sys-prefix'].filter(Boolean);
+  if (chosen.length > 1) throw new Error(`Expected at most one of --user, --prefix, --sys-prefix, got ${chosen.join(' and ')}`);
+  if (opts.python !== undefined && !opts['sys-prefix']) throw new Error('Expected `--python` only with `--sys-prefix`, got it without');
+  if (opts.prefix !== undefined) {
+    const prefix = path.resolve(opts.prefix);
+    return { dataDir: path.join(prefix, 'share', 'jupyter'), flag: `--prefix ${prefix}`, jupyterSeesIt: false };
+  }
+  if (opts['sys-prefix']) {
+    const python = opts.python ?? 'python3';
+    const prefix = pythonSays(python, 'import sys; print(sys.prefix)', env);
+    return { dataDir: path.join(prefix, 'share', 'jupyter'), flag: `--sys-prefix${opts.python ? ` --python ${python}` : ''}`, jupyterSeesIt: true };
+  }
+  if (!fs.existsSync(VENV_PYTHON)) throw new Error(`Expected the Jupyter environment at ${VENV_PYTHON}, got none; run \`npm run setup\``);
+  // jupyter_core's own rule for the per-user folder: JUPYTER_DATA_DIR, else the platform's.
+  const dataDir = pythonSays(VENV_PYTHON, 'from jupyter_core.paths import jupyter_data_dir; print(jupyter_data_dir())', env);
+  return { dataDir, flag: '--user', jupyterSeesIt: true };
+}
+
+/**
+ * The command line: `install` or `uninstall`, then options (above). Prints through `log`;
+ * throws on a bad option or a kernel it must not touch. `env` is where JUPYTER_DATA_DIR is read.
+ */
+export function kernelCommand(argv: string[], log: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      user: { type: 'boolean' },
+      prefix: { type: 'string' },
+      'sys-prefix': { type: 'boolean' },
+      python: { type: 'string' },
+      name: { type: 'string', default: DEFAULT_NAME },
+      'display-name': { type: 'string' },
+      replace: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+    },
+  });
+  const [command, ...extra] = positionals;
+  if ((command !== 'install' && command !== 'uninstall') || extra.length > 0) {
+    throw new Error(`Expected \`install\` or \`uninstall\` (then options), got ${JSON.stringify(positionals.join(' '))}`);
+  }
+  const name = values.name;
+  checkName(name);
+  const where = resolveLocation(values, env);
+  const dir = path.join(where.dataDir, 'kernels', name);
+  const say = (line: string): void => { if (!values.quiet) log(`kernel: ${line}`); };
+  const again = [where.flag === '--user' ? '' : where.flag, name === DEFAULT_NAME ? '' : `--name ${name}`].filter(Boolean);
+  const uninstallCommand = ['npm run kernel:uninstall', ...(again.length > 0 ? ['--', ...again] : [])].join(' ');
+
+  if (command === 'uninstall') {
+    if (!fs.existsSync(path.join(dir, 'kernel.json'))) throw new Error(`Expected a kernel spec at ${dir}, found none`);
+    if (!isOurs(dir)) throw new Error(`Expected ${dir} to be this project's kernel (argv[1] ${tslabEntry()}), got another one; leaving it`);
+    fs.rmSync(dir, { recursive: true });
+    say(`removed ${name} from ${dir}`);
+    return;
+  }
+
+  if (fs.existsSync(path.join(dir, 'kernel.json')) && !isOurs(dir) && !values.replace) {
+    throw new Error(`Expected no other kernel at ${dir}, found one this project did not write; choose another \`--name\`, or add \`--replace\``);
+  }
+  const displayName = values['display-name'] ?? `TypeScript (${name})`;
+  writeKernelSpec(where.dataDir, name, kernelSpec(displayName));
+  say(`installed ${name} ("${displayName}") in ${dir}`);
+  say(`it runs Node ${process.version} (${process.execPath}) with this project's tslab (${tslabEntry()})`);
+  if (!where.jupyterSeesIt) {
+    say(`Jupyter finds it where ${path.dirname(path.dirname(where.dataDir))} is its environment's prefix, or with JUPYTER_PATH=${where.dataDir}`);
+  }
+  say(`pick "${displayName}" in JupyterLab (Launcher, or Kernel > Change Kernel…) or in VS Code (Select Kernel > Jupyter Kernel…); open notebooks from ${path.join(ROOT, 'notebooks')}`);
+  say(`remove it with \`${uninstallCommand}\``);
+}
+
+if (require.main === module) {
+  try {
+    kernelCommand(process.argv.slice(2));
+  } catch (e) {
+    console.error(`kernel: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
+}
