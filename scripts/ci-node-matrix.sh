@@ -10,7 +10,7 @@
 # Under each version the tests' kernels run on that version: a kernel spec named `tslab` (the
 # notebooks' kernel), written by scripts/kernel-spec.ts under that Node, goes into a temporary
 # folder first on JUPYTER_PATH, ahead of .venv's own; the smoke notebook fails unless its
-# kernel runs NBTEST_NODE, and test/kernel_run.py prints the kernel's version into the log.
+# kernel runs NBTEST_NODE, and test/integration/kernel_run.py prints the kernel's version into the log.
 set -euo pipefail
 
 # The Node versions CI tests: the newest release of each LTS line that is not end-of-life.
@@ -49,7 +49,7 @@ run_on() { # NODE_DIR VERSION. A shell of its own, so that set -e holds inside `
       set -euo pipefail
       node --import tsx scripts/kernel-spec.ts install --prefix "$1" --name tslab \
         --display-name "TypeScript (tslab, Node $NBTEST_NODE)" --quiet
-      reported=$(cd notebooks && ../.venv/bin/python ../test/kernel_run.py tslab "console.log(process.version)")
+      reported=$(cd notebooks && ../.venv/bin/python ../test/integration/kernel_run.py tslab "console.log(process.version)")
       echo "ci-node: $NBTEST_NODE: the notebook kernel runs Node $reported"
       [ "$reported" = "$NBTEST_NODE" ]
       npm run -s test:unit

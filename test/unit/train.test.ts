@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-node';
-import { createModel } from '../lib/model';
-import { formatEpochLine, formatFloat32, train } from '../lib/train';
+import { createModel } from '../../lib/model';
+import { formatEpochLine, formatFloat32, train } from '../../lib/train';
 
 const modelConfig = { nSteps: 28, nInputs: 28, nNeurons: 32, nOutputs: 10, learningRate: 0.01, seed: 1 };
 

@@ -10,9 +10,9 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { readDataSets } from '../lib/data';
-import { Checksum, DownloadError, DownloadProgress, downloadFile, installGzipped, progressBar } from '../lib/download';
-import { mnistNames, tempDir, writeTinyMnist } from './helpers/synthetic-idx';
+import { readDataSets } from '../../lib/data';
+import { Checksum, DownloadError, DownloadProgress, downloadFile, installGzipped, progressBar } from '../../lib/download';
+import { mnistNames, tempDir, writeTinyMnist } from '../helpers/synthetic-idx';
 
 const name = 'payload.bin';
 const payload = crypto.randomBytes(300_000);

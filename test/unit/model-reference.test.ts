@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
-import { adamConfig } from '../lib/adam';
+import { adamConfig } from '../../lib/adam';
 import {
   basicRNNCell, createModel, dynamicRnn, fullyConnected, inTopK, sparseSoftmaxCrossEntropyWithLogits,
-} from '../lib/model';
-import { createSession } from '../lib/tf-graph';
-import { trainingGraph } from '../lib/training-graph';
+} from '../../lib/model';
+import { createSession } from '../../lib/tf-graph';
+import { trainingGraph } from '../../lib/training-graph';
 
 type Nested = number | boolean | Nested[];
 interface Reference {
@@ -22,7 +22,7 @@ interface Reference {
   afterAdam: Nested[][];
 }
 const ref = JSON.parse(
-  fs.readFileSync(path.join(__dirname, 'fixtures', 'basic-rnn-reference.json'), 'utf8'),
+  fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'basic-rnn-reference.json'), 'utf8'),
 ) as Reference;
 const { nSteps, nInputs, nNeurons, nOutputs, learningRate } = ref.config;
 const TOLERANCE = 1e-5;

@@ -7,9 +7,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { kernelCommand } from '../scripts/kernel-spec';
+import { kernelCommand } from '../../scripts/kernel-spec';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 const JUPYTER = path.join(ROOT, '.venv', 'bin', 'jupyter');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'kernel-install-'));
@@ -61,7 +61,7 @@ describe('npm run kernel:install', () => {
     // Started as Jupyter starts it for a notebook in notebooks/: that folder is the kernel's cwd.
     const cell = "import { createModel } from '../lib/model';\n" +
       'console.log(typeof createModel, process.version, process.execPath, process.env.TF_NUM_INTRAOP_THREADS);';
-    const ran = spawnSync(PYTHON, [path.join(ROOT, 'test', 'kernel_run.py'), 'rnn-mnist', cell],
+    const ran = spawnSync(PYTHON, [path.join(ROOT, 'test', 'integration', 'kernel_run.py'), 'rnn-mnist', cell],
       { cwd: path.join(ROOT, 'notebooks'), env: ENV, encoding: 'utf8', timeout: 200_000 });
     assert.equal(ran.status, 0, ran.stderr);
     assert.equal(ran.stdout.trim(), `function ${process.version} ${process.execPath} 1`);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-node';
 import * as os from 'os';
-import { basicRNNCell, createModel, defaultShards, fullyConnected } from '../lib/model';
+import { basicRNNCell, createModel, defaultShards, fullyConnected } from '../../lib/model';
 
 const config = { nSteps: 28, nInputs: 28, nNeurons: 128, nOutputs: 10, learningRate: 0.001, seed: 7 };
 

@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { readCells } from '../scripts/nbtest/run';
+import { readCells } from '../../scripts/nbtest/run';
 
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 
 test('npm run notebook:execute stores execution counts, in run order, and no timings', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'execute-notebook-'));

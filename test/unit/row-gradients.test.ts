@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
-import { adamConfig } from '../lib/adam';
-import { createModel, type Model } from '../lib/model';
-import { rowGradientNorms, rowGradients } from '../lib/row-gradients';
-import { createSession } from '../lib/tf-graph';
-import { trainingGraph } from '../lib/training-graph';
+import { adamConfig } from '../../lib/adam';
+import { createModel, type Model } from '../../lib/model';
+import { rowGradientNorms, rowGradients } from '../../lib/row-gradients';
+import { createSession } from '../../lib/tf-graph';
+import { trainingGraph } from '../../lib/training-graph';
 
 type Nested = number | Nested[];
 interface Reference {
@@ -19,7 +19,7 @@ interface Reference {
   xentropy: number[]; dStates: Nested; dInputs: Nested; stateNorms: number[]; inputNorms: number[];
 }
 const ref = JSON.parse(
-  fs.readFileSync(path.join(__dirname, 'fixtures', 'row-gradients-reference.json'), 'utf8'),
+  fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'row-gradients-reference.json'), 'utf8'),
 ) as Reference;
 const { batch, nSteps, nInputs, nNeurons, nOutputs } = ref.config;
 const TOLERANCE = 1e-5;

@@ -10,7 +10,7 @@ interface Cell {
   source: string[];
   outputs?: { output_type: string; text?: string[]; data?: Record<string, unknown> }[];
 }
-const NOTEBOOK = path.join(__dirname, '..', 'notebooks', 'rnn-mnist.ipynb');
+const NOTEBOOK = path.join(__dirname, '..', '..', 'notebooks', 'rnn-mnist.ipynb');
 const cells = (JSON.parse(fs.readFileSync(NOTEBOOK, 'utf8')) as { cells: Cell[] }).cells;
 const source = (c: Cell) => c.source.join('');
 const streamText = (c: Cell) => (c.outputs ?? []).filter((o) => o.output_type === 'stream').map((o) => (o.text ?? []).join('')).join('');

@@ -1,7 +1,7 @@
 // lib/checks.ts: the argument checks shared by lib/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nonNegativeInteger, positiveInteger } from '../lib/checks';
+import { nonNegativeInteger, positiveInteger } from '../../lib/checks';
 
 test('positiveInteger returns an integer above zero and names the argument of anything else', () => {
   assert.equal(positiveInteger('batchSize', 50), 50);

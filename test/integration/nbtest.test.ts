@@ -7,15 +7,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { parseCli } from '../scripts/nbtest/cli';
-import { executeNotebook } from '../scripts/nbtest/kernel';
-import { compareItems, describeImage, describePlotly, mergeStreams, toItems } from '../scripts/nbtest/outputs';
-import { formatFailure, lineDiff } from '../scripts/nbtest/report';
-import { readCells, TAG, testNotebook, type NotebookResult, type TestOptions } from '../scripts/nbtest/run';
-import { parseSanitizeConfig, readSanitizeConfig, sanitize } from '../scripts/nbtest/sanitize';
+import { parseCli } from '../../scripts/nbtest/cli';
+import { executeNotebook } from '../../scripts/nbtest/kernel';
+import { compareItems, describeImage, describePlotly, mergeStreams, toItems } from '../../scripts/nbtest/outputs';
+import { formatFailure, lineDiff } from '../../scripts/nbtest/report';
+import { readCells, TAG, testNotebook, type NotebookResult, type TestOptions } from '../../scripts/nbtest/run';
+import { parseSanitizeConfig, readSanitizeConfig, sanitize } from '../../scripts/nbtest/sanitize';
 
-const ROOT = path.join(__dirname, '..');
-const NOTEBOOKS = path.join(__dirname, 'notebooks');
+const ROOT = path.join(__dirname, '..', '..');
+const NOTEBOOKS = path.join(__dirname, '..', 'notebooks');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 
 describe('comparison rules', () => {

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pip-install-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

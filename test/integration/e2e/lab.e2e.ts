@@ -17,10 +17,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { PLOTLY_MIME } from '../../lib/plotly';
-import { launchChromium } from '../../scripts/chromium';
+import { PLOTLY_MIME } from '../../../lib/plotly';
+import { launchChromium } from '../../../scripts/chromium';
 
-const ROOT = path.join(__dirname, '..', '..');
+const ROOT = path.join(__dirname, '..', '..', '..');
 const NOTEBOOK = path.resolve(process.argv[2] ?? path.join(ROOT, 'notebooks', 'rnn-mnist.ipynb'));
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const EPOCH_LINE = /^(\d+) Train accuracy: [\d.]+ Test accuracy: [\d.]+$/gm;

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { accuracyFigure } from '../lib/charts';
-import { PLOTLY_MIME } from '../lib/plotly';
-import { altText, renderNotebookPlots } from '../scripts/render-static';
+import { accuracyFigure } from '../../lib/charts';
+import { PLOTLY_MIME } from '../../lib/plotly';
+import { altText, renderNotebookPlots } from '../../scripts/render-static';
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

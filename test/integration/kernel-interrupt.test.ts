@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 
 interface Run { status: string; evalue: string; stdout: string; replySeconds: number | null }
 interface Report { tensorsBefore: string; interrupted: Run; batchesAfter: string; rerun: Run; tensorsAfter: string; alive: boolean }
@@ -17,7 +17,7 @@ test('interrupting the notebook\'s training in a real tslab kernel stops the loo
   let out = '';
   for (let attempt = 1; ; attempt++) {
     const probe = spawnSync(path.join(ROOT, '.venv/bin/python'),
-      [path.join(ROOT, 'test/kernel_interrupt.py'), path.join(ROOT, 'notebooks/rnn-mnist.ipynb'), path.join(ROOT, 'notebooks')],
+      [path.join(ROOT, 'test/integration/kernel_interrupt.py'), path.join(ROOT, 'notebooks/rnn-mnist.ipynb'), path.join(ROOT, 'notebooks')],
       { encoding: 'utf8', timeout: 230_000 });
     const stderr = (probe.stderr ?? '').split('\n').filter((l) => !/^(WARNING: All log|I0000)/.test(l)).join('\n');
     if (probe.status === 0) {
@@ -26,7 +26,7 @@ test('interrupting the notebook\'s training in a real tslab kernel stops the loo
     }
     const kernelDied = /kernel alive: False/.test(stderr);
     if (!kernelDied || attempt === 4) {
-      assert.fail(`test/kernel_interrupt.py failed (${probe.signal ?? probe.status}, attempt ${attempt}):\n${stderr.slice(-3000)}`);
+      assert.fail(`test/integration/kernel_interrupt.py failed (${probe.signal ?? probe.status}, attempt ${attempt}):\n${stderr.slice(-3000)}`);
     }
     console.log(`# kernel died after the interrupt (attempt ${attempt}): ${stderr.match(/^.*(corrupted|free\(\)|Segmentation).*$/m)?.[0] ?? 'no message'}; trying again`);
   }

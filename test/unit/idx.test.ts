@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseImageIdx, parseLabelIdx, readImagesFile, readLabelsFile, scaleImages } from '../lib/idx';
-import { gzip, imageIdx, labelIdx, tempDir } from './helpers/synthetic-idx';
+import { parseImageIdx, parseLabelIdx, readImagesFile, readLabelsFile, scaleImages } from '../../lib/idx';
+import { gzip, imageIdx, labelIdx, tempDir } from '../helpers/synthetic-idx';
 
 const fixture = JSON.parse(
-  fs.readFileSync(path.join(__dirname, 'fixtures', 'tf-mnist-scale.json'), 'utf8'),
+  fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'tf-mnist-scale.json'), 'utf8'),
 ) as { float32_bits: number[] };
 
 test('bytes scale to the float32 values numpy gives TF (bit for bit, all 256 bytes)', () => {

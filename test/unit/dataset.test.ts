@@ -2,8 +2,8 @@
 // checked by hand on a tiny data set; and the seeded generator behind the shuffles.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DataSet, imageSize } from '../lib/data';
-import { createRng, shuffleInPlace } from '../lib/random';
+import { DataSet, imageSize } from '../../lib/data';
+import { createRng, shuffleInPlace } from '../../lib/random';
 
 /** n examples; every pixel of example k is k / 100 and its label is k, so a batch shows its rows. */
 function tiny(n: number, rng?: () => number): DataSet {
