@@ -7,7 +7,6 @@ Usage: python scripts/bench_jax.py [--epochs 1] [--data DIR] [--seed 1] [--threa
 Prints the seed's per-epoch lines, then one JSON line (prefixed "RESULT ") for bench.ts.
 """
 import os
-import time
 
 import bench_mnist as mnist
 
@@ -70,17 +69,17 @@ train, X_test, y_test = mnist.read_data_sets(args)
 params = init_params(jax.random.PRNGKey(args.seed))
 opt_state = optimizer.init(params)
 
-seconds = []
+timer = mnist.EpochTimer()
 for epoch in range(args.epochs):
-    start = time.perf_counter()
+    timer.start()
     for iteration in range(train.num_examples // mnist.BATCH_SIZE):
         X_batch, y_batch = train.next_batch(mnist.BATCH_SIZE)
         params, opt_state = train_step(params, opt_state, X_batch, y_batch)
     acc_train = float(accuracy(params, X_batch, y_batch))
     acc_test = float(accuracy(params, X_test[:1000], y_test[:1000]))
-    seconds.append(time.perf_counter() - start)
+    timer.stop()
     mnist.print_epoch(epoch, acc_train, acc_test)
 
-mnist.print_result(seconds, accuracy(params, X_test, y_test), len(y_test),
+mnist.print_result(timer, accuracy(params, X_test, y_test), len(y_test),
                    f'JAX {jax.__version__}, jax.jit of the whole Adam step, lax.scan over the rows, '
                    f'optax {optax.__version__} adam, {args.threads} XLA CPU thread(s)')

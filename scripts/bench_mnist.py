@@ -11,6 +11,7 @@ import json
 import os
 import resource
 import struct
+import time
 
 import numpy as np
 
@@ -91,9 +92,24 @@ def print_epoch(epoch, acc_train, acc_test):
     print(epoch, 'Train accuracy:', acc_train, 'Test accuracy:', acc_test, flush=True)
 
 
-def print_result(seconds, test_accuracy, test_size, settings):
+class EpochTimer:
+    """Wall-clock and CPU seconds (all of the process's threads) of each epoch."""
+
+    def __init__(self):
+        self.seconds, self.cpu_seconds = [], []
+
+    def start(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def stop(self):
+        self.seconds.append(time.perf_counter() - self.wall)
+        self.cpu_seconds.append(time.process_time() - self.cpu)
+
+
+def print_result(timer, test_accuracy, test_size, settings):
     print('RESULT ' + json.dumps({
-        'secondsPerEpoch': seconds,
+        'secondsPerEpoch': timer.seconds,
+        'cpuSecondsPerEpoch': timer.cpu_seconds,
         'testAccuracy': float(test_accuracy),
         'testSize': int(test_size),
         'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

@@ -10,7 +10,6 @@ Usage: python scripts/bench_tf1.py [--epochs 1] [--data DIR] [--seed 1] [--threa
 Prints the seed's per-epoch lines, then one JSON line (prefixed "RESULT ") for bench.ts.
 """
 import os
-import time
 
 import bench_mnist as mnist
 
@@ -56,20 +55,21 @@ n_epochs = args.epochs
 batch_size = 50
 config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=args.threads,
                                   inter_op_parallelism_threads=args.threads)
-seconds = []
+timer = mnist.EpochTimer()
 with tf.compat.v1.Session(config=config) as sess:
     init.run()
     for epoch in range(n_epochs):
-        start = time.perf_counter()
+        timer.start()
         for iteration in range(train.num_examples // batch_size):
             X_batch, y_batch = train.next_batch(batch_size)
             X_batch = X_batch.reshape((-1, n_steps, n_inputs))
             sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
         acc_train = accuracy.eval(feed_dict={X: X_batch, y: y_batch})
         acc_test = accuracy.eval(feed_dict={X: X_test[:1000], y: y_test[:1000]})
-        seconds.append(time.perf_counter() - start)
+        timer.stop()
         print(epoch, "Train accuracy:", acc_train, "Test accuracy:", acc_test, flush=True)
     acc_full = accuracy.eval(feed_dict={X: X_test, y: y_test})
 
-mnist.print_result(seconds, acc_full, len(y_test),
-                   f'TensorFlow {tf.__version__}, graph mode, {args.threads} intra-op and inter-op thread(s)')
+mnist.print_result(timer, acc_full, len(y_test),
+                   f'TensorFlow {tf.__version__}, graph mode, {args.threads} intra-op and inter-op thread(s), '
+                   f'TF_ENABLE_ONEDNN_OPTS={os.environ.get("TF_ENABLE_ONEDNN_OPTS")}')

@@ -6,7 +6,6 @@ biases); nn.RNN's two bias vectors stay zero, so they act as TF's one.
 Usage: python scripts/bench_torch.py [--epochs 1] [--data DIR] [--seed 1] [--threads N] [--compile]
 Prints the seed's per-epoch lines, then one JSON line (prefixed "RESULT ") for bench.ts.
 """
-import time
 
 import bench_mnist as mnist
 
@@ -61,17 +60,17 @@ def accuracy(x, y):
         return (model(torch.from_numpy(x)).argmax(1) == torch.from_numpy(y).long()).float().mean().item()
 
 
-seconds = []
+timer = mnist.EpochTimer()
 for epoch in range(args.epochs):
-    start = time.perf_counter()
+    timer.start()
     for iteration in range(train.num_examples // mnist.BATCH_SIZE):
         X_batch, y_batch = train.next_batch(mnist.BATCH_SIZE)
         train_step(torch.from_numpy(X_batch), torch.from_numpy(y_batch).long())
     acc_train = accuracy(X_batch, y_batch)
     acc_test = accuracy(X_test[:1000], y_test[:1000])
-    seconds.append(time.perf_counter() - start)
+    timer.stop()
     mnist.print_epoch(epoch, acc_train, acc_test)
 
-mnist.print_result(seconds, accuracy(X_test, y_test), len(y_test),
+mnist.print_result(timer, accuracy(X_test, y_test), len(y_test),
                    f'PyTorch {torch.__version__}, nn.RNN + nn.Linear, torch.optim.Adam, '
                    f'{args.threads} thread(s){", torch.compile" if args.compile else ""}')
