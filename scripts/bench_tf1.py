@@ -9,73 +9,18 @@ importable from tensorflow.python. `dense(..., activation=None)` is what
 Usage: python scripts/bench_tf1.py [--epochs 1] [--data DIR] [--seed 1] [--threads N]
 Prints the seed's per-epoch lines, then one JSON line (prefixed "RESULT ") for bench.ts.
 """
-import argparse
-import gzip
-import json
 import os
-import resource
-import struct
-import time
 
-import numpy as np
+import bench_mnist as mnist
 
-parser = argparse.ArgumentParser()
-parser.add_argument('--epochs', type=int, default=1)
-parser.add_argument('--data', default='/usr/share/datasets/fashion-mnist')
-parser.add_argument('--seed', type=int, default=1)
-parser.add_argument('--threads', type=int, default=os.cpu_count(), help='intra- and inter-op threads of the session (default: one per core, its fastest)')
-args = parser.parse_args()
+args = mnist.parse_args(__doc__.splitlines()[0], default_threads=os.cpu_count())
 
-import tensorflow as tf  # noqa: E402  (after argparse, so --help is quick)
+import tensorflow as tf  # noqa: E402  (after the options, so --help is quick)
 from tensorflow.python.ops.rnn_cell_impl import BasicRNNCell  # noqa: E402
 from tensorflow.python.ops.rnn import dynamic_rnn  # noqa: E402
 from tensorflow.python.keras.legacy_tf_layers.core import dense as fully_connected  # noqa: E402
 
-
-def read_idx(name, magic):
-    path = os.path.join(args.data, name)
-    opener = gzip.open if os.path.exists(path) else open
-    path = path if os.path.exists(path) else path[:-3]
-    with opener(path, 'rb') as f:
-        data = f.read()
-    found, count = struct.unpack('>II', data[:8])
-    if found != magic:
-        raise SystemExit(f'Expected {path} to start with magic number {magic}, got {found}')
-    header = 16 if magic == 2051 else 8
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(count, -1)
-
-
-class DataSet:
-    """tensorflow.examples.tutorials.mnist's DataSet: images scaled to [0, 1], reshuffled each epoch."""
-
-    def __init__(self, images, labels, rng):
-        self.images, self.labels, self.rng = images, labels, rng
-        self.num_examples = len(labels)
-        self.index, self.epochs = 0, 0
-
-    def next_batch(self, batch_size):
-        start = self.index
-        if self.epochs == 0 and start == 0:
-            perm = self.rng.permutation(self.num_examples)
-            self.images, self.labels = self.images[perm], self.labels[perm]
-        if start + batch_size > self.num_examples:
-            self.epochs += 1
-            rest = self.num_examples - start
-            images_rest, labels_rest = self.images[start:], self.labels[start:]
-            perm = self.rng.permutation(self.num_examples)
-            self.images, self.labels = self.images[perm], self.labels[perm]
-            self.index = batch_size - rest
-            return (np.concatenate([images_rest, self.images[:self.index]]),
-                    np.concatenate([labels_rest, self.labels[:self.index]]))
-        self.index += batch_size
-        return self.images[start:self.index], self.labels[start:self.index]
-
-
-train_images = read_idx('train-images-idx3-ubyte.gz', 2051).astype(np.float32) / 255
-train_labels = read_idx('train-labels-idx1-ubyte.gz', 2049).reshape(-1).astype(np.int32)
-test_images = read_idx('t10k-images-idx3-ubyte.gz', 2051).astype(np.float32) / 255
-test_labels = read_idx('t10k-labels-idx1-ubyte.gz', 2049).reshape(-1).astype(np.int32)
-train = DataSet(train_images[5000:], train_labels[5000:], np.random.RandomState(args.seed))
+train, X_test, y_test = mnist.read_data_sets(args)
 
 # In[3]
 n_steps = 28
@@ -83,8 +28,6 @@ n_inputs = 28
 n_neurons = 128
 n_outputs = 10
 learning_rate = 0.001
-X_test = test_images.reshape((-1, n_steps, n_inputs))
-y_test = test_labels
 
 # In[4]
 tf.compat.v1.disable_eager_execution()
@@ -112,25 +55,21 @@ n_epochs = args.epochs
 batch_size = 50
 config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=args.threads,
                                   inter_op_parallelism_threads=args.threads)
-seconds = []
+timer = mnist.EpochTimer()
 with tf.compat.v1.Session(config=config) as sess:
     init.run()
     for epoch in range(n_epochs):
-        start = time.perf_counter()
+        timer.start()
         for iteration in range(train.num_examples // batch_size):
             X_batch, y_batch = train.next_batch(batch_size)
             X_batch = X_batch.reshape((-1, n_steps, n_inputs))
             sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
         acc_train = accuracy.eval(feed_dict={X: X_batch, y: y_batch})
         acc_test = accuracy.eval(feed_dict={X: X_test[:1000], y: y_test[:1000]})
-        seconds.append(time.perf_counter() - start)
+        timer.stop()
         print(epoch, "Train accuracy:", acc_train, "Test accuracy:", acc_test, flush=True)
     acc_full = accuracy.eval(feed_dict={X: X_test, y: y_test})
 
-print('RESULT ' + json.dumps({
-    'secondsPerEpoch': seconds,
-    'testAccuracy': float(acc_full),
-    'testSize': int(len(y_test)),
-    'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-    'settings': f'TensorFlow {tf.__version__}, graph mode, {args.threads} intra-op and inter-op thread(s)',
-}), flush=True)
+mnist.print_result(timer, acc_full, len(y_test),
+                   f'TensorFlow {tf.__version__}, graph mode, {args.threads} intra-op and inter-op thread(s), '
+                   f'TF_ENABLE_ONEDNN_OPTS={os.environ.get("TF_ENABLE_ONEDNN_OPTS")}')
