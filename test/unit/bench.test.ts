@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { tempDir, writeTinyMnist } from './helpers/synthetic-idx';
+import { tempDir, writeTinyMnist } from '../helpers/synthetic-idx';
 
-const bench = path.join(__dirname, '..', 'scripts', 'bench.ts');
+const bench = path.join(__dirname, '..', '..', 'scripts', 'bench.ts');
 const runBench = (args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', bench, ...args], {
     encoding: 'utf8',
