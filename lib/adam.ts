@@ -25,7 +25,10 @@ export interface AdamConfig {
 export function adamConfig(config: AdamConfig): Required<AdamConfig> {
   const { learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = config;
   if (!(learningRate > 0)) throw new Error(`Expected \`learningRate\` to be a positive number, got ${learningRate}`);
-  for (const [name, value] of [['beta1', beta1], ['beta2', beta2]] as const) {
+  for (const [name, value] of [
+    ['beta1', beta1],
+    ['beta2', beta2],
+  ] as const) {
     if (!(value >= 0 && value < 1)) throw new Error(`Expected \`${name}\` to be in [0, 1), got ${value}`);
   }
   if (!(epsilon >= 0)) throw new Error(`Expected \`epsilon\` to be a non-negative number, got ${epsilon}`);

@@ -9,12 +9,34 @@
 
 import { positiveInteger } from './checks';
 import type { EpochResult } from './train';
-import { CONFIG, FONT, MUTED, PAGE, round, type Annotation, type Axis, type Colorscale, type Figure, type Layout, type ScatterTrace, type Trace } from './plotly';
+import {
+  CONFIG,
+  FONT,
+  MUTED,
+  PAGE,
+  round,
+  type Annotation,
+  type Axis,
+  type Colorscale,
+  type Figure,
+  type Layout,
+  type ScatterTrace,
+  type Trace,
+} from './plotly';
 
 const TRAIN_COLOR = '#d9822b';
 const TEST_COLOR = '#2b6cb0';
-const INK: Colorscale = [[0, '#ffffff'], [1, '#111111']];
-const BLUES: Colorscale = [[0, '#f7fbff'], [0.25, '#c6dbef'], [0.5, '#6baed6'], [0.75, '#2171b5'], [1, '#08306b']];
+const INK: Colorscale = [
+  [0, '#ffffff'],
+  [1, '#111111'],
+];
+const BLUES: Colorscale = [
+  [0, '#f7fbff'],
+  [0.25, '#c6dbef'],
+  [0.5, '#6baed6'],
+  [0.75, '#2171b5'],
+  [1, '#08306b'],
+];
 
 // ---------------------------------------------------------------------------
 // Accuracy per epoch.
@@ -47,11 +69,26 @@ export function accuracyFigure(history: EpochResult[], nEpochs: number): Figure 
   const done = history.length;
   return {
     data: [
-      series('Train accuracy', history.map((h) => h.accTrain), TRAIN_COLOR, 'circle'),
-      series('Test accuracy', history.map((h) => h.accTest), TEST_COLOR, 'diamond'),
+      series(
+        'Train accuracy',
+        history.map((h) => h.accTrain),
+        TRAIN_COLOR,
+        'circle',
+      ),
+      series(
+        'Test accuracy',
+        history.map((h) => h.accTest),
+        TEST_COLOR,
+        'diamond',
+      ),
     ],
     layout: {
-      title: { text: `Accuracy per epoch <span style="color:${MUTED};font-size:13px">(${done} of ${nEpochs})</span>`, x: 0.02, xanchor: 'left', font: { ...FONT, size: 16 } },
+      title: {
+        text: `Accuracy per epoch <span style="color:${MUTED};font-size:13px">(${done} of ${nEpochs})</span>`,
+        x: 0.02,
+        xanchor: 'left',
+        font: { ...FONT, size: 16 },
+      },
       width: 700,
       height: 380,
       ...PAGE,
@@ -99,7 +136,8 @@ export interface DigitBelief {
   probsPerStep: number[][];
 }
 
-const argmax = (values: number[]): number => values.reduce((best, v, i) => (v > (values[best] ?? -Infinity) ? i : best), 0);
+const argmax = (values: number[]): number =>
+  values.reduce((best, v, i) => (v > (values[best] ?? -Infinity) ? i : best), 0);
 
 /**
  * For each digit, the image beside a heatmap of the class probabilities after
@@ -111,7 +149,9 @@ export function beliefFigure(digits: DigitBelief[], classNames?: string[]): Figu
   if (digits.length === 0) throw new Error('Expected `digits` to hold at least one digit, got none');
   const side = Math.sqrt(digits[0]?.image.length ?? 0);
   if (!Number.isInteger(side)) {
-    throw new Error(`Expected \`digits[0].image\` to be a square image (e.g. 784 = 28x28 pixels), got ${digits[0]?.image.length} pixels`);
+    throw new Error(
+      `Expected \`digits[0].image\` to be a square image (e.g. 784 = 28x28 pixels), got ${digits[0]?.image.length} pixels`,
+    );
   }
   const nOutputs = digits[0]?.probsPerStep[0]?.length ?? 0;
   const names = classNames ?? [...Array(nOutputs).keys()].map(String);
@@ -120,7 +160,9 @@ export function beliefFigure(digits: DigitBelief[], classNames?: string[]): Figu
       throw new Error(`Expected \`digits[${i}].image\` to have ${side * side} pixels, got ${d.image.length}`);
     }
     if (d.probsPerStep.length === 0 || d.probsPerStep.some((p) => p.length !== nOutputs)) {
-      throw new Error(`Expected \`digits[${i}].probsPerStep\` to be [nSteps][${nOutputs}], got rows of lengths ${d.probsPerStep.map((p) => p.length).join(', ') || 'none'}`);
+      throw new Error(
+        `Expected \`digits[${i}].probsPerStep\` to be [nSteps][${nOutputs}], got rows of lengths ${d.probsPerStep.map((p) => p.length).join(', ') || 'none'}`,
+      );
     }
   });
   if (names.length !== nOutputs) {
@@ -143,7 +185,15 @@ export function beliefFigure(digits: DigitBelief[], classNames?: string[]): Figu
   const data: Trace[] = [];
   const annotations: Annotation[] = [];
   const layout: Layout = {
-    title: { text: `How the belief forms, row by row <span style="color:${MUTED};font-size:13px">(the digit, and the class probabilities after each row read)</span>`, x: 0.02, xanchor: 'left', y: 0.985, yref: 'container', yanchor: 'top', font: { ...FONT, size: 16 } },
+    title: {
+      text: `How the belief forms, row by row <span style="color:${MUTED};font-size:13px">(the digit, and the class probabilities after each row read)</span>`,
+      x: 0.02,
+      xanchor: 'left',
+      y: 0.985,
+      yref: 'container',
+      yanchor: 'top',
+      font: { ...FONT, size: 16 },
+    },
     width: plotW + margin.l + margin.r,
     height: plotH + margin.t + margin.b,
     ...PAGE,
@@ -193,14 +243,36 @@ export function beliefFigure(digits: DigitBelief[], classNames?: string[]): Figu
       zmax: 1,
       xgap: 1,
       showscale: i === 0,
-      colorbar: { title: { text: 'probability', font: { size: 12 } }, thickness: 12, len: Math.min(1, imgPx / plotH), y: 1, yanchor: 'top', x: 1.02, tickformat: '.0%' },
+      colorbar: {
+        title: { text: 'probability', font: { size: 12 } },
+        thickness: 12,
+        len: Math.min(1, imgPx / plotH),
+        y: 1,
+        yanchor: 'top',
+        x: 1.02,
+        tickformat: '.0%',
+      },
       hovertemplate: 'after row %{y}<br>class %{x}: %{z:.1%}<extra></extra>',
       xaxis: `x${ax(probAxis)}`,
       yaxis: `y${ax(probAxis)}`,
     });
     const yDomain: [number, number] = [yd(top + imgPx), yd(top)];
-    const frame: Axis = { showline: true, mirror: true, linecolor: '#d1d5db', showgrid: false, zeroline: false, fixedrange: true };
-    layout[`xaxis${ax(imgAxis)}`] = { ...frame, domain: [xd(left), xd(left + imgPx)], anchor: `y${ax(imgAxis)}`, range: [-0.5, side - 0.5], showticklabels: false, ticks: '' };
+    const frame: Axis = {
+      showline: true,
+      mirror: true,
+      linecolor: '#d1d5db',
+      showgrid: false,
+      zeroline: false,
+      fixedrange: true,
+    };
+    layout[`xaxis${ax(imgAxis)}`] = {
+      ...frame,
+      domain: [xd(left), xd(left + imgPx)],
+      anchor: `y${ax(imgAxis)}`,
+      range: [-0.5, side - 0.5],
+      showticklabels: false,
+      ticks: '',
+    };
     layout[`yaxis${ax(imgAxis)}`] = {
       ...frame,
       domain: yDomain,
@@ -259,7 +331,9 @@ export function beliefFigure(digits: DigitBelief[], classNames?: string[]): Figu
 export function confusionCounts(labels: Int32Array, predictions: Int32Array, nClasses: number): number[][] {
   positiveInteger('nClasses', nClasses);
   if (labels.length !== predictions.length) {
-    throw new Error(`Expected \`labels\` and \`predictions\` to have the same length, got ${labels.length} and ${predictions.length}`);
+    throw new Error(
+      `Expected \`labels\` and \`predictions\` to have the same length, got ${labels.length} and ${predictions.length}`,
+    );
   }
   const counts = [...Array(nClasses)].map(() => new Array<number>(nClasses).fill(0));
   for (let i = 0; i < labels.length; i++) {
@@ -279,7 +353,12 @@ export function confusionCounts(labels: Int32Array, predictions: Int32Array, nCl
  * class on x, each cell annotated with its count and coloured by the share of
  * its true class, so the rare mistakes stay visible beside the large diagonal.
  */
-export function confusionFigure(labels: Int32Array, predictions: Int32Array, nClasses = 10, classNames?: string[]): Figure {
+export function confusionFigure(
+  labels: Int32Array,
+  predictions: Int32Array,
+  nClasses = 10,
+  classNames?: string[],
+): Figure {
   const counts = confusionCounts(labels, predictions, nClasses);
   const names = classNames ?? [...Array(nClasses).keys()].map(String);
   if (names.length !== nClasses) {
@@ -307,7 +386,8 @@ export function confusionFigure(labels: Int32Array, predictions: Int32Array, nCl
         customdata: counts.map((row, i) => row.map((c, j) => [c, shares[i]?.[j] ?? 0])),
         texttemplate: '%{text}',
         textfont: { size: 12 },
-        hovertemplate: 'true %{y}, predicted %{x}<br>%{customdata[0]} images (%{customdata[1]:.1%} of true %{y})<extra></extra>',
+        hovertemplate:
+          'true %{y}, predicted %{x}<br>%{customdata[0]} images (%{customdata[1]:.1%} of true %{y})<extra></extra>',
         colorscale: BLUES,
         zmin: 0,
         zmax: 1,
@@ -327,8 +407,22 @@ export function confusionFigure(labels: Int32Array, predictions: Int32Array, nCl
       height: side + margin.t + margin.b,
       ...PAGE,
       margin,
-      xaxis: { title: { text: 'predicted class' }, type: 'category', side: 'bottom', ticks: '', showgrid: false, fixedrange: true },
-      yaxis: { title: { text: 'true class' }, type: 'category', autorange: 'reversed', ticks: '', showgrid: false, fixedrange: true },
+      xaxis: {
+        title: { text: 'predicted class' },
+        type: 'category',
+        side: 'bottom',
+        ticks: '',
+        showgrid: false,
+        fixedrange: true,
+      },
+      yaxis: {
+        title: { text: 'true class' },
+        type: 'category',
+        autorange: 'reversed',
+        ticks: '',
+        showgrid: false,
+        fixedrange: true,
+      },
     },
     config: CONFIG,
   };
@@ -367,16 +461,25 @@ export function rowGradientFigure(chart: RowGradientChart): Figure {
   const { before, after, digits } = chart;
   const nSteps = before.length;
   if (nSteps === 0) throw new Error('Expected `before` to hold one value per row, got none');
-  if (after.length !== nSteps) throw new Error(`Expected \`after\` to hold ${nSteps} values, like \`before\`, got ${after.length}`);
-  for (const [name, values] of [['before', before], ['after', after]] as const) {
+  if (after.length !== nSteps)
+    throw new Error(`Expected \`after\` to hold ${nSteps} values, like \`before\`, got ${after.length}`);
+  for (const [name, values] of [
+    ['before', before],
+    ['after', after],
+  ] as const) {
     const bad = values.findIndex((v) => !(Number.isFinite(v) && v > 0));
-    if (bad >= 0) throw new Error(`Expected \`${name}\` to hold positive numbers (a log axis), got ${values[bad]} at row ${bad + 1}`);
+    if (bad >= 0)
+      throw new Error(
+        `Expected \`${name}\` to hold positive numbers (a log axis), got ${values[bad]} at row ${bad + 1}`,
+      );
   }
   positiveInteger('nExamples', chart.nExamples);
   const nInputs = (digits[0]?.image.length ?? 0) / nSteps;
   digits.forEach((d, i) => {
     if (d.image.length !== nSteps * nInputs || !Number.isInteger(nInputs) || nInputs === 0) {
-      throw new Error(`Expected \`digits[${i}].image\` to hold ${nSteps} rows of ${Number.isInteger(nInputs) && nInputs > 0 ? nInputs : 'equal length'} pixels, got ${d.image.length} pixels`);
+      throw new Error(
+        `Expected \`digits[${i}].image\` to hold ${nSteps} rows of ${Number.isInteger(nInputs) && nInputs > 0 ? nInputs : 'equal length'} pixels, got ${d.image.length} pixels`,
+      );
     }
   });
 
@@ -416,7 +519,9 @@ export function rowGradientFigure(chart: RowGradientChart): Figure {
   const layout: Layout = {
     title: {
       text: `How much of the loss's gradient reaches each row <span style="color:${MUTED};font-size:13px">(mean ‖∂loss/∂h<sub>t</sub>‖ over ${chart.nExamples} test digits)</span>`,
-      x: 0.02, xanchor: 'left', font: { ...FONT, size: 16 },
+      x: 0.02,
+      xanchor: 'left',
+      font: { ...FONT, size: 16 },
     },
     width: plotW + margin.l + margin.r,
     height: plotH + margin.t + margin.b,
@@ -431,7 +536,11 @@ export function rowGradientFigure(chart: RowGradientChart): Figure {
       range: rowRange,
       tickmode: 'array',
       tickvals: [1, 7, 14, 21, 28].filter((v) => v <= nSteps),
-      title: { text: `row (read from top to bottom; the loss comes after row ${nSteps})`, font: { size: 12, color: MUTED }, standoff: 4 },
+      title: {
+        text: `row (read from top to bottom; the loss comes after row ${nSteps})`,
+        font: { size: 12, color: MUTED },
+        standoff: 4,
+      },
       ticks: 'outside',
       zeroline: false,
       showgrid: false,
@@ -501,9 +610,27 @@ export function rowGradientFigure(chart: RowGradientChart): Figure {
     });
     const hidden: Axis = { showticklabels: false, ticks: '', showgrid: false, zeroline: false, fixedrange: true };
     const frame = { showline: true, mirror: true, linecolor: '#d1d5db' } as const;
-    layout[`xaxis${thumbAxis}`] = { ...hidden, ...frame, domain: [0, xd(thumbPx)], anchor: `y${thumbAxis}`, range: [-0.5, nInputs - 0.5] };
-    layout[`yaxis${thumbAxis}`] = { ...hidden, ...frame, domain: yDomain, anchor: `x${thumbAxis}`, range: [nSteps + 0.5, 0.5] };
-    layout[`xaxis${stripAxis}`] = { ...hidden, ...frame, domain: [xd(leftPx), 1], anchor: `y${stripAxis}`, range: rowRange };
+    layout[`xaxis${thumbAxis}`] = {
+      ...hidden,
+      ...frame,
+      domain: [0, xd(thumbPx)],
+      anchor: `y${thumbAxis}`,
+      range: [-0.5, nInputs - 0.5],
+    };
+    layout[`yaxis${thumbAxis}`] = {
+      ...hidden,
+      ...frame,
+      domain: yDomain,
+      anchor: `x${thumbAxis}`,
+      range: [nSteps + 0.5, 0.5],
+    };
+    layout[`xaxis${stripAxis}`] = {
+      ...hidden,
+      ...frame,
+      domain: [xd(leftPx), 1],
+      anchor: `y${stripAxis}`,
+      range: rowRange,
+    };
     layout[`yaxis${stripAxis}`] = { ...hidden, ...frame, domain: yDomain, anchor: `x${stripAxis}`, type: 'category' };
   });
   if (digits.length > 0) {

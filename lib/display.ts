@@ -42,7 +42,9 @@ function kernelWriter(): DisplayWriter {
   const jupyter = require('tslab/dist/jupyter') as TslabJupyter;
   const write = jupyter.lastWriteDisplayData;
   if (typeof write !== 'function') {
-    throw new Error('Expected to run in a notebook cell on the tslab kernel, found no kernel to display to (tslab has not executed a cell in this process)');
+    throw new Error(
+      'Expected to run in a notebook cell on the tslab kernel, found no kernel to display to (tslab has not executed a cell in this process)',
+    );
   }
   return write;
 }

@@ -134,7 +134,10 @@ async function removeQuietly(file: string): Promise<void> {
 
 /** A hidden name beside `dest`, unique to this process and call: the same folder, so the rename is atomic. */
 function temporaryPath(dest: string): string {
-  return path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`);
+  return path.join(
+    path.dirname(dest),
+    `.${path.basename(dest)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`,
+  );
 }
 
 /** Streams one URL into `dest` via a temporary file; verifies before the rename. */
@@ -304,7 +307,8 @@ export async function installGzipped(source: string, dest: string, checksum: Che
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     // A system error (no space, no permission) is about the copy, not the checksum.
-    if (err.code !== undefined) throw new Error(`Could not write ${dest} from ${source}: ${err.message}`, { cause: err });
+    if (err.code !== undefined)
+      throw new Error(`Could not write ${dest} from ${source}: ${err.message}`, { cause: err });
     throw err;
   } finally {
     await handle?.close().catch(() => undefined);

@@ -133,7 +133,8 @@ class IdxAssembler {
     }
     // Past the declared end nothing is kept, only counted, for the error.
     const room = this.body.bytes - this.bodyReceived;
-    if (room > 0 && piece.length > 0) this.body.write(piece.subarray(0, Math.min(room, piece.length)), this.bodyReceived);
+    if (room > 0 && piece.length > 0)
+      this.body.write(piece.subarray(0, Math.min(room, piece.length)), this.bodyReceived);
     this.bodyReceived += piece.length;
   }
 

@@ -87,7 +87,9 @@ export function basicRNNCell(config: { numUnits: number; inputSize: number; seed
 export function dynamicRnn(cell: BasicRNNCell, x: tf.Tensor3D): { outputs: tf.Tensor3D; states: tf.Tensor2D } {
   const [batch, , inputSize] = x.shape;
   if (inputSize !== cell.inputSize) {
-    throw new Error(`dynamicRnn: expected \`x\` of shape [batch, nSteps, ${cell.inputSize}], got [${x.shape.join(', ')}]`);
+    throw new Error(
+      `dynamicRnn: expected \`x\` of shape [batch, nSteps, ${cell.inputSize}], got [${x.shape.join(', ')}]`,
+    );
   }
   return tf.tidy(() => {
     let state: tf.Tensor2D = tf.zeros([batch, cell.numUnits]);
@@ -300,12 +302,18 @@ export function createModel(config: ModelConfig): Model {
     const sizes = bounds.slice(1).map((end, i) => end - (bounds[i] as number));
     const row = nSteps * nInputs;
     // From arrays, each part is made from its own slice (no copy in JS); tensors are split by TensorFlow.
-    const xs = x instanceof Float32Array
-      ? sizes.map((n, i) => tf.tensor3d(x.subarray(bounds[i]! * row, bounds[i + 1]! * row), [n, nSteps, nInputs]))
-      : (shards === 1 ? [tf.clone(x)] : tf.split(x, sizes, 0));
-    const ys = y instanceof Int32Array
-      ? sizes.map((_, i) => tf.tensor1d(y.subarray(bounds[i], bounds[i + 1]), 'int32'))
-      : (shards === 1 ? [tf.clone(y)] : tf.split(y, sizes, 0));
+    const xs =
+      x instanceof Float32Array
+        ? sizes.map((n, i) => tf.tensor3d(x.subarray(bounds[i]! * row, bounds[i + 1]! * row), [n, nSteps, nInputs]))
+        : shards === 1
+          ? [tf.clone(x)]
+          : tf.split(x, sizes, 0);
+    const ys =
+      y instanceof Int32Array
+        ? sizes.map((_, i) => tf.tensor1d(y.subarray(bounds[i], bounds[i + 1]), 'int32'))
+        : shards === 1
+          ? [tf.clone(y)]
+          : tf.split(y, sizes, 0);
     return { xs: xs as tf.Tensor3D[], ys: ys as tf.Tensor1D[] };
   }
 
@@ -314,7 +322,15 @@ export function createModel(config: ModelConfig): Model {
     const alpha = tf.scalar(adamAlpha(adam, iterations + 1));
     try {
       const [kernel, bias, weights, biases] = variables;
-      const feeds: Record<string, tf.Tensor> = { kernel: kernel!, bias: bias!, weights: weights!, biases: biases!, m, v, alpha };
+      const feeds: Record<string, tf.Tensor> = {
+        kernel: kernel!,
+        bias: bias!,
+        weights: weights!,
+        biases: biases!,
+        m,
+        v,
+        alpha,
+      };
       xs.forEach((part, i) => {
         feeds[`x${i}`] = part;
         feeds[`y${i}`] = ys[i] as tf.Tensor1D;
@@ -330,8 +346,7 @@ export function createModel(config: ModelConfig): Model {
     }
   }
 
-  const logitsOf = (x: tf.Tensor3D): tf.Tensor2D =>
-    tf.tidy(() => logitsLayer.apply(dynamicRnn(basicCell, x).states));
+  const logitsOf = (x: tf.Tensor3D): tf.Tensor2D => tf.tidy(() => logitsLayer.apply(dynamicRnn(basicCell, x).states));
 
   return {
     config: { ...config },
@@ -342,10 +357,13 @@ export function createModel(config: ModelConfig): Model {
     },
     variables,
     logits: (x) => withInputs(x, null, logitsOf),
-    logitsPerStep: (x) => withInputs(x, null, (xt) => tf.tidy(() => logitsLayer.apply(dynamicRnn(basicCell, xt).outputs))),
+    logitsPerStep: (x) =>
+      withInputs(x, null, (xt) => tf.tidy(() => logitsLayer.apply(dynamicRnn(basicCell, xt).outputs))),
     loss: (x, y) =>
       withInputs(x, y, (xt, yt) =>
-        tf.tidy(() => tf.mean(sparseSoftmaxCrossEntropyWithLogits(yt as tf.Tensor1D, logitsOf(xt))).dataSync()[0] as number),
+        tf.tidy(
+          () => tf.mean(sparseSoftmaxCrossEntropyWithLogits(yt as tf.Tensor1D, logitsOf(xt))).dataSync()[0] as number,
+        ),
       ),
     trainStep,
     accuracy: (x, y) =>

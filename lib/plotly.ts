@@ -61,7 +61,15 @@ export interface HeatmapTrace {
   zmin?: number;
   zmax?: number;
   showscale?: boolean;
-  colorbar?: { title?: { text: string; font?: Font }; thickness?: number; len?: number; x?: number; y?: number; yanchor?: 'top' | 'middle' | 'bottom'; tickformat?: string };
+  colorbar?: {
+    title?: { text: string; font?: Font };
+    thickness?: number;
+    len?: number;
+    x?: number;
+    y?: number;
+    yanchor?: 'top' | 'middle' | 'bottom';
+    tickformat?: string;
+  };
   xgap?: number;
   ygap?: number;
   name?: string;
@@ -141,7 +149,15 @@ export interface Shape {
 }
 
 export interface Layout {
-  title?: { text: string; x?: number; xanchor?: 'left' | 'center'; y?: number; yref?: 'container' | 'paper'; yanchor?: 'top' | 'middle' | 'bottom'; font?: Font };
+  title?: {
+    text: string;
+    x?: number;
+    xanchor?: 'left' | 'center';
+    y?: number;
+    yref?: 'container' | 'paper';
+    yanchor?: 'top' | 'middle' | 'bottom';
+    font?: Font;
+  };
   width?: number;
   height?: number;
   autosize?: boolean;
@@ -150,7 +166,14 @@ export interface Layout {
   paper_bgcolor?: string;
   plot_bgcolor?: string;
   showlegend?: boolean;
-  legend?: { x?: number; y?: number; xanchor?: 'left' | 'right'; yanchor?: 'top' | 'bottom'; orientation?: 'h' | 'v'; bgcolor?: string };
+  legend?: {
+    x?: number;
+    y?: number;
+    xanchor?: 'left' | 'right';
+    yanchor?: 'top' | 'bottom';
+    orientation?: 'h' | 'v';
+    bgcolor?: string;
+  };
   hovermode?: 'closest' | 'x unified' | false;
   annotations?: Annotation[];
   shapes?: Shape[];

@@ -6,7 +6,18 @@
  */
 
 import { positiveInteger } from './checks';
-import { FONT, MUTED, PAGE, round, type Annotation, type Figure, type Font, type ScatterTrace, type Shape, type Trace } from './plotly';
+import {
+  FONT,
+  MUTED,
+  PAGE,
+  round,
+  type Annotation,
+  type Figure,
+  type Font,
+  type ScatterTrace,
+  type Shape,
+  type Trace,
+} from './plotly';
 
 interface Node {
   x: number;
@@ -24,10 +35,38 @@ interface NodeStyle {
   fontSize: number;
 }
 
-const INPUT_STYLE: NodeStyle = { name: 'input row', fill: '#e3eefb', border: '#3b73b9', size: 44, symbol: 'square', fontSize: 15 };
-const STATE_STYLE: NodeStyle = { name: 'RNN cell state', fill: '#fdebd7', border: '#d9822b', size: 50, symbol: 'circle', fontSize: 15 };
-const DENSE_STYLE: NodeStyle = { name: 'dense layer', fill: '#e2f3e2', border: '#3f8f4f', size: 54, symbol: 'square', fontSize: 13 };
-const LOGIT_STYLE: NodeStyle = { name: 'logits', fill: '#efe6f7', border: '#7b5aa6', size: 15, symbol: 'circle', fontSize: 9 };
+const INPUT_STYLE: NodeStyle = {
+  name: 'input row',
+  fill: '#e3eefb',
+  border: '#3b73b9',
+  size: 44,
+  symbol: 'square',
+  fontSize: 15,
+};
+const STATE_STYLE: NodeStyle = {
+  name: 'RNN cell state',
+  fill: '#fdebd7',
+  border: '#d9822b',
+  size: 50,
+  symbol: 'circle',
+  fontSize: 15,
+};
+const DENSE_STYLE: NodeStyle = {
+  name: 'dense layer',
+  fill: '#e2f3e2',
+  border: '#3f8f4f',
+  size: 54,
+  symbol: 'square',
+  fontSize: 13,
+};
+const LOGIT_STYLE: NodeStyle = {
+  name: 'logits',
+  fill: '#efe6f7',
+  border: '#7b5aa6',
+  size: 15,
+  symbol: 'circle',
+  fontSize: 9,
+};
 
 function nodeTrace(nodes: Node[], style: NodeStyle): ScatterTrace {
   return {
@@ -47,7 +86,13 @@ function nodeTrace(nodes: Node[], style: NodeStyle): ScatterTrace {
   };
 }
 
-function arrow(from: [number, number], to: [number, number], color: string, standoff: number, startstandoff: number): Annotation {
+function arrow(
+  from: [number, number],
+  to: [number, number],
+  color: string,
+  standoff: number,
+  startstandoff: number,
+): Annotation {
   return {
     text: '',
     x: to[0],
@@ -86,7 +131,9 @@ const sub = (name: string, index: number | string): string => `${name}<sub>${ind
  * @param options.nSteps time steps, one per image row (28)
  * @param options.shownSteps leading steps drawn before the "…" and the last step (3)
  */
-export function rnnUnrolledFigure(options: { nSteps?: number; shownSteps?: number; nInputs?: number; nNeurons?: number; nOutputs?: number } = {}): Figure {
+export function rnnUnrolledFigure(
+  options: { nSteps?: number; shownSteps?: number; nInputs?: number; nNeurons?: number; nOutputs?: number } = {},
+): Figure {
   const { nSteps = 28, shownSteps = 3, nInputs = 28, nNeurons = 128, nOutputs = 10 } = options;
   positiveInteger('nSteps', nSteps);
   positiveInteger('shownSteps', shownSteps);
@@ -119,7 +166,12 @@ export function rnnUnrolledFigure(options: { nSteps?: number; shownSteps?: numbe
 
   // Folded: one cell, one input, the state fed back to itself.
   const xf = 0;
-  inputs.push({ x: xf, y: yIn, label: sub('x', 't'), hover: `x<sub>t</sub>: row t of the digit, ${nInputs} pixels<br>(t = 0 … ${last})` });
+  inputs.push({
+    x: xf,
+    y: yIn,
+    label: sub('x', 't'),
+    hover: `x<sub>t</sub>: row t of the digit, ${nInputs} pixels<br>(t = 0 … ${last})`,
+  });
   states.push({
     x: xf,
     y: yState,
@@ -132,11 +184,21 @@ export function rnnUnrolledFigure(options: { nSteps?: number; shownSteps?: numbe
   // The self-loop on the cell's right: out at the top, round, and back in at the bottom.
   const loop = `M ${xf + 0.17} ${yState + 0.16} C ${xf + 0.62} ${yState + 0.62}, ${xf + 0.95} ${yState + 0.1}, ${xf + 0.75} ${yState - 0.2} C ${xf + 0.62} ${yState - 0.42}, ${xf + 0.42} ${yState - 0.45}, ${xf + 0.3} ${yState - 0.33}`;
   annotations.push(arrow([xf + 0.3, yState - 0.33], [xf + 0.16, yState - 0.17], stateColor, 0, 0));
-  annotations.push(label(sub('h', 't−1'), xf + 0.62, yState + 0.5, { size: 12, color: stateColor }, 'the state from the previous step comes back in'));
+  annotations.push(
+    label(
+      sub('h', 't−1'),
+      xf + 0.62,
+      yState + 0.5,
+      { size: 12, color: stateColor },
+      'the state from the previous step comes back in',
+    ),
+  );
   annotations.push(label('<b>folded</b>', xf, -0.95, { size: 13, color: MUTED }));
 
   // Folded = unrolled.
-  annotations.push(label('=', 1.55, yState - 0.6, { size: 26, color: MUTED }, 'the same network, drawn once per time step'));
+  annotations.push(
+    label('=', 1.55, yState - 0.6, { size: 26, color: MUTED }, 'the same network, drawn once per time step'),
+  );
 
   // Unrolled chain.
   let prevState: [number, number] | undefined;
@@ -144,8 +206,18 @@ export function rnnUnrolledFigure(options: { nSteps?: number; shownSteps?: numbe
     const x = colX(i);
     if (col === 'ellipsis') {
       const hidden = `t = ${shownSteps} … ${last - 1}`;
-      annotations.push(label('…', x, yState, { size: 26, color: stateColor }, `${hidden}: ${last - shownSteps} more steps of the same cell`));
-      annotations.push(label('…', x, yIn, { size: 26, color: inputColor }, `${hidden}: rows ${shownSteps} … ${last - 1} of the digit`));
+      annotations.push(
+        label(
+          '…',
+          x,
+          yState,
+          { size: 26, color: stateColor },
+          `${hidden}: ${last - shownSteps} more steps of the same cell`,
+        ),
+      );
+      annotations.push(
+        label('…', x, yIn, { size: 26, color: inputColor }, `${hidden}: rows ${shownSteps} … ${last - 1} of the digit`),
+      );
       annotations.push(label(hidden, x, yIn - 0.62, { size: 11, color: MUTED }));
       if (prevState) annotations.push(arrow(prevState, [x, yState], stateColor, 14, 27));
       prevState = [x, yState];
@@ -155,7 +227,12 @@ export function rnnUnrolledFigure(options: { nSteps?: number; shownSteps?: numbe
     inputs.push({ x, y: yIn, label: sub('x', t), hover: `x<sub>${t}</sub>: row ${t} of the digit, ${nInputs} pixels` });
     const carried = t === 0 ? 'h<sub>−1</sub> = 0 (the initial state)' : `h<sub>${t - 1}</sub>`;
     const next = t === last ? 'goes to the dense layer (the final state)' : `is carried to step ${t + 1}`;
-    states.push({ x, y: yState, label: sub('h', t), hover: `h<sub>${t}</sub>: state after reading rows 0 … ${t}<br>from x<sub>${t}</sub> and ${carried}<br>${nNeurons} numbers; ${next}` });
+    states.push({
+      x,
+      y: yState,
+      label: sub('h', t),
+      hover: `h<sub>${t}</sub>: state after reading rows 0 … ${t}<br>from x<sub>${t}</sub> and ${carried}<br>${nNeurons} numbers; ${next}`,
+    });
     annotations.push(arrow([x, yIn], [x, yState], inputColor, 25, 22));
     if (prevState) {
       const fromEllipsis = columns[i - 1] === 'ellipsis';
@@ -176,12 +253,17 @@ export function rnnUnrolledFigure(options: { nSteps?: number; shownSteps?: numbe
   const logitStep = 0.19;
   const logits: Node[] = [...Array(nOutputs).keys()].map((k) => ({
     x: xLogits,
-    y: yState + (((nOutputs - 1) / 2 - k) * logitStep),
+    y: yState + ((nOutputs - 1) / 2 - k) * logitStep,
     label: String(k),
     hover: `logit for class ${k}<br>softmax turns the ${nOutputs} logits into probabilities`,
   }));
   annotations.push(arrow([xDense, yState], [xLogits, yState], classifierColor, 14, 30));
-  annotations.push(label(`${nOutputs} logits`, xLogits, yState + ((nOutputs + 1) / 2) * logitStep + 0.08, { size: 12, color: LOGIT_STYLE.border }));
+  annotations.push(
+    label(`${nOutputs} logits`, xLogits, yState + ((nOutputs + 1) / 2) * logitStep + 0.08, {
+      size: 12,
+      color: LOGIT_STYLE.border,
+    }),
+  );
 
   // Brackets and captions.
   const first = colX(0);
@@ -210,10 +292,24 @@ export function rnnUnrolledFigure(options: { nSteps?: number; shownSteps?: numbe
       line: { width: 1, color: '#9ca3af' },
     },
     // The folded and unrolled halves.
-    { type: 'line', x0: 1.15, x1: 1.15, y0: -0.7, y1: yState + 1.2, xref: 'x', yref: 'y', line: { width: 1, color: '#e5e7eb' } },
+    {
+      type: 'line',
+      x0: 1.15,
+      x1: 1.15,
+      y0: -0.7,
+      y1: yState + 1.2,
+      xref: 'x',
+      yref: 'y',
+      line: { width: 1, color: '#e5e7eb' },
+    },
   ];
 
-  const data: Trace[] = [nodeTrace(inputs, INPUT_STYLE), nodeTrace(states, STATE_STYLE), nodeTrace([dense], DENSE_STYLE), nodeTrace(logits, LOGIT_STYLE)];
+  const data: Trace[] = [
+    nodeTrace(inputs, INPUT_STYLE),
+    nodeTrace(states, STATE_STYLE),
+    nodeTrace([dense], DENSE_STYLE),
+    nodeTrace(logits, LOGIT_STYLE),
+  ];
   const xRange: [number, number] = [-0.7, xLogits + 0.55];
   const unit = 72; // pixels per data unit on both axes, so circles stay circles
   const margin = { l: 10, r: 10, t: 50, b: 10 };

@@ -39,13 +39,17 @@ function checkedInputs(model: RnnClassifier, x: Images, y: Labels): { xt: tf.Ten
   if (x instanceof Float32Array) {
     const batch = nLabels;
     if (batch === 0 || x.length % (batch * inputSize) !== 0) {
-      throw new Error(`Expected \`x\` to hold ${nLabels} images of nSteps x ${inputSize} floats (one per label), got an array of length ${x.length}`);
+      throw new Error(
+        `Expected \`x\` to hold ${nLabels} images of nSteps x ${inputSize} floats (one per label), got an array of length ${x.length}`,
+      );
     }
     const xt = tf.tensor3d(x, [batch, x.length / (batch * inputSize), inputSize]);
     return { xt, yt: y instanceof Int32Array ? tf.tensor1d(y, 'int32') : y };
   }
   if (x.shape[2] !== inputSize || x.shape[0] !== nLabels || x.shape[0] === 0) {
-    throw new Error(`Expected \`x\` of shape [${nLabels || 'batch ≥ 1'}, nSteps, ${inputSize}] (one image per label), got [${x.shape.join(', ')}]`);
+    throw new Error(
+      `Expected \`x\` of shape [${nLabels || 'batch ≥ 1'}, nSteps, ${inputSize}] (one image per label), got [${x.shape.join(', ')}]`,
+    );
   }
   return { xt: x, yt: y instanceof Int32Array ? tf.tensor1d(y, 'int32') : y };
 }
@@ -64,7 +68,10 @@ export function rowGradients(model: RnnClassifier, x: Images, y: Labels): RowGra
       const { kernel } = model.basicCell;
       const { weights } = model.logitsLayer;
       const nSteps = xt.shape[1];
-      const [wx, wh] = tf.split(kernel, [model.basicCell.inputSize, model.basicCell.numUnits], 0) as [tf.Tensor2D, tf.Tensor2D];
+      const [wx, wh] = tf.split(kernel, [model.basicCell.inputSize, model.basicCell.numUnits], 0) as [
+        tf.Tensor2D,
+        tf.Tensor2D,
+      ];
       const { outputs } = dynamicRnn(model.basicCell, xt);
       const states = tf.unstack(outputs, 1) as tf.Tensor2D[];
       const logits = model.logitsLayer.apply(states[nSteps - 1] as tf.Tensor2D);
@@ -78,7 +85,8 @@ export function rowGradients(model: RnnClassifier, x: Images, y: Labels): RowGra
         if (t > 0) dh[t - 1] = tf.matMul(dz[t] as tf.Tensor2D, wh, false, true);
       }
       const dZ = tf.stack(dz, 1) as tf.Tensor3D;
-      const dInputs = tf.matMul(dZ.reshape([-1, model.basicCell.numUnits]), wx, false, true)
+      const dInputs = tf
+        .matMul(dZ.reshape([-1, model.basicCell.numUnits]), wx, false, true)
         .reshape([xt.shape[0], nSteps, model.basicCell.inputSize]) as tf.Tensor3D;
       return { dStates: tf.stack(dh, 1) as tf.Tensor3D, dPreactivations: dZ, dInputs };
     });

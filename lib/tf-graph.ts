@@ -125,7 +125,6 @@ export class Graph {
   }
 }
 
-
 /**
  * The ops the training graph uses, under tfjs's names, each adding one node.
  * Float32 unless stated; axes and shapes become int32 constants, as in TF-1.
@@ -153,19 +152,29 @@ export function graphOps(g: Graph) {
     biasAdd: (x: Output, bias: Output) => g.op('BiasAdd', [x, bias], F),
     addN: (xs: Output[]) => (xs.length === 1 ? (xs[0] as Output) : g.op('AddN', xs, { ...F, N: { i: xs.length } })),
     reshape: (x: Output, shape: number[]) => g.op('Reshape', [x, g.constant(shape, 'int32')], { ...F, ...I('Tshape') }),
-    transpose: (x: Output, perm: number[]) => g.op('Transpose', [x, g.constant(perm, 'int32')], { ...F, ...I('Tperm') }),
+    transpose: (x: Output, perm: number[]) =>
+      g.op('Transpose', [x, g.constant(perm, 'int32')], { ...F, ...I('Tperm') }),
     sum: (x: Output, axis: number) => g.op('Sum', [x, g.constant(axis, 'int32')], { ...F, ...I('Tidx') }),
     concat: (xs: Output[], axis: number) =>
       g.op('ConcatV2', [...xs, g.constant(axis, 'int32')], { ...F, ...I('Tidx'), N: { i: xs.length } }),
     stack: (xs: Output[], axis: number) => g.op('Pack', xs, { ...F, N: { i: xs.length }, axis: { i: axis } }),
     /** The `num` slices of `x` along `axis`. */
-    unstack: (x: Output, num: number, axis: number) => g.add('Unpack', [x], { ...F, num: { i: num }, axis: { i: axis } }, num),
+    unstack: (x: Output, num: number, axis: number) =>
+      g.add('Unpack', [x], { ...F, num: { i: num }, axis: { i: axis } }, num),
     /** Splits `x` along `axis` into pieces of the given sizes. */
     split: (x: Output, sizes: number[], axis: number) =>
-      g.add('SplitV', [x, g.constant(sizes, 'int32'), g.constant(axis, 'int32')], { ...F, ...I('Tlen'), num_split: { i: sizes.length } }, sizes.length),
+      g.add(
+        'SplitV',
+        [x, g.constant(sizes, 'int32'), g.constant(axis, 'int32')],
+        { ...F, ...I('Tlen'), num_split: { i: sizes.length } },
+        sizes.length,
+      ),
     /** The number of elements of an int32 tensor, as a float32 scalar. */
     sizeAsFloat: (x: Output) =>
-      g.op('Cast', [g.op('Size', [x], { T: { type: 'int32' }, ...I('out_type') })], { SrcT: { type: 'int32' }, DstT: { type: 'float' } }),
+      g.op('Cast', [g.op('Size', [x], { T: { type: 'int32' }, ...I('out_type') })], {
+        SrcT: { type: 'int32' },
+        DstT: { type: 'float' },
+      }),
     /**
      * @param logits [batch, nClasses]
      * @param labels [batch] int32
@@ -288,7 +297,12 @@ export function createSession(graph: Graph): GraphSession {
       for (const name of fetches) {
         if (!outputs.has(name)) throw new Error(`GraphSession.run: the graph has no output named ${name}`);
       }
-      return backend.runSavedModel(id, tensors, infos, fetches.map((f) => `${f}:0`));
+      return backend.runSavedModel(
+        id,
+        tensors,
+        infos,
+        fetches.map((f) => `${f}:0`),
+      );
     },
     dispose() {
       if (open) {

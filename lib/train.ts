@@ -43,7 +43,6 @@ export interface TrainOptions {
   onEpoch?: (result: EpochResult) => void | Promise<void>;
 }
 
-
 /**
  * Trains `model` on `data.train` as the seed's In[5] does. Prints nothing;
  * pass `onEpoch: (r) => console.log(formatEpochLine(r))` for the seed's output.
@@ -82,7 +81,11 @@ export async function train(
         await interruptionPoint(signal);
       }
       const last = batch as { images: Float32Array; labels: Int32Array };
-      const result = { epoch, accTrain: model.accuracy(last.images, last.labels), accTest: model.accuracy(xTest, yTest) };
+      const result = {
+        epoch,
+        accTrain: model.accuracy(last.images, last.labels),
+        accTest: model.accuracy(xTest, yTest),
+      };
       results.push(result);
       await onEpoch?.(result);
     }

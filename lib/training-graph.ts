@@ -54,7 +54,8 @@ export function parameterCount(c: { nInputs: number; nNeurons: number; nOutputs:
  */
 export function trainingGraph(config: TrainingGraphConfig): Graph {
   const { nSteps, nInputs, nNeurons, nOutputs, shards } = config;
-  if (!Number.isInteger(shards) || shards < 1) throw new Error(`Expected \`shards\` to be a positive integer, got ${shards}`);
+  if (!Number.isInteger(shards) || shards < 1)
+    throw new Error(`Expected \`shards\` to be a positive integer, got ${shards}`);
   const g = new Graph();
   const ops = graphOps(g);
   const kernel = g.placeholder('kernel', 'float', [nInputs + nNeurons, nNeurons]);
@@ -70,7 +71,11 @@ export function trainingGraph(config: TrainingGraphConfig): Graph {
   function backprop(x: Output, y: Output) {
     // Time-major rows (step, example): one matMul projects every step's input.
     const xRows = ops.reshape(ops.transpose(x, [1, 0, 2]), [-1, nInputs]);
-    const inputPart = ops.unstack(ops.reshape(ops.biasAdd(ops.matMul(xRows, wx), bias), [nSteps, -1, nNeurons]), nSteps, 0);
+    const inputPart = ops.unstack(
+      ops.reshape(ops.biasAdd(ops.matMul(xRows, wx), bias), [nSteps, -1, nNeurons]),
+      nSteps,
+      0,
+    );
     const states = [ops.tanh(inputPart[0] as Output)];
     for (let t = 1; t < nSteps; t++) {
       states.push(ops.tanh(ops.add(inputPart[t] as Output, ops.matMul(states[t - 1] as Output, wh))));
@@ -87,7 +92,10 @@ export function trainingGraph(config: TrainingGraphConfig): Graph {
       if (t > 0) dh = ops.matMul(dz[t] as Output, wh, false, true);
     }
     const dZ = ops.reshape(ops.stack(dz, 0), [-1, nNeurons]);
-    const previous = ops.reshape(ops.stack([ops.zerosLike(states[0] as Output), ...states.slice(0, -1)], 0), [-1, nNeurons]);
+    const previous = ops.reshape(ops.stack([ops.zerosLike(states[0] as Output), ...states.slice(0, -1)], 0), [
+      -1,
+      nNeurons,
+    ]);
     return {
       xentropy: ops.sum(xentropy, 0),
       dKernel: ops.matMul(ops.concat([xRows, previous], 1), dZ, true, false),
@@ -102,7 +110,11 @@ export function trainingGraph(config: TrainingGraphConfig): Graph {
   const gradients = (['dKernel', 'dBias', 'dWeights', 'dBiases'] as const).map((key) => g.name(total(key), key));
 
   const size = parameterCount(config);
-  const flat = (xs: Output[]) => ops.concat(xs.map((x) => ops.reshape(x, [-1])), 0);
+  const flat = (xs: Output[]) =>
+    ops.concat(
+      xs.map((x) => ops.reshape(x, [-1])),
+      0,
+    );
   const next = adamUpdate(ops, (value) => g.constant(value), config.adam, {
     w: flat([kernel, bias, weights, biases]),
     m: g.placeholder('m', 'float', [size]),
@@ -113,7 +125,14 @@ export function trainingGraph(config: TrainingGraphConfig): Graph {
   g.name(next.m, 'newM');
   g.name(next.v, 'newV');
   const shapes = [[nInputs + nNeurons, nNeurons], [nNeurons], [nNeurons, nOutputs], [nOutputs]];
-  ops.split(next.w, shapes.map((s) => s.reduce((a, b) => a * b, 1)), 0).forEach((w, i) =>
-    g.name(ops.reshape(w, shapes[i] as number[]), ['newKernel', 'newBias', 'newWeights', 'newBiases'][i] as string));
+  ops
+    .split(
+      next.w,
+      shapes.map((s) => s.reduce((a, b) => a * b, 1)),
+      0,
+    )
+    .forEach((w, i) =>
+      g.name(ops.reshape(w, shapes[i] as number[]), ['newKernel', 'newBias', 'newWeights', 'newBiases'][i] as string),
+    );
   return g;
 }

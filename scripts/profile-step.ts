@@ -20,11 +20,16 @@ import { createSession, Graph, graphOps, Output } from '../lib/tf-graph';
 import { parameterCount, trainingGraph } from '../lib/training-graph';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '500' }, shards: { type: 'string', default: '2' }, parts: { type: 'string' } },
+  options: {
+    runs: { type: 'string', default: '500' },
+    shards: { type: 'string', default: '2' },
+    parts: { type: 'string' },
+  },
 });
 const runs = Number(values.runs);
 const shards = Number(values.shards);
-if (!Number.isInteger(runs) || runs < 5) throw new Error(`Expected \`--runs\` to be an integer of at least 5, got ${values.runs}`);
+if (!Number.isInteger(runs) || runs < 5)
+  throw new Error(`Expected \`--runs\` to be an integer of at least 5, got ${values.runs}`);
 if (![1, 2].includes(shards)) throw new Error(`Expected \`--shards\` to be 1 or 2, got ${values.shards}`);
 const parts = (values.parts ?? 'step,pruned,chain,backward,call').split(',');
 const [nSteps, nInputs, nNeurons, nOutputs] = [28, 28, 128, 10];
@@ -49,7 +54,12 @@ function time(name: string, f: () => void): void {
 }
 
 /** Runs `graph` on `feeds` for `fetches`, freeing what it returns. */
-function timeGraph(name: string, graph: Graph, feeds: Record<string, tf.Tensor>, fetchSets: Record<string, string[]>): void {
+function timeGraph(
+  name: string,
+  graph: Graph,
+  feeds: Record<string, tf.Tensor>,
+  fetchSets: Record<string, string[]>,
+): void {
   const session = createSession(graph);
   for (const [label, fetches] of Object.entries(fetchSets)) {
     time(`${name}${label}`, () => tf.dispose(session.run(feeds, fetches)));
@@ -85,7 +95,10 @@ if (parts.includes('pruned')) {
   };
   for (let s = 0; s < shards; s++) {
     feeds[`x${s}`] = tf.randomUniform([shardBatch, nSteps, nInputs]);
-    feeds[`y${s}`] = tf.tensor1d(Array.from({ length: shardBatch }, (_, i) => i % nOutputs), 'int32');
+    feeds[`y${s}`] = tf.tensor1d(
+      Array.from({ length: shardBatch }, (_, i) => i % nOutputs),
+      'int32',
+    );
   }
   timeGraph('training graph, ', trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam, shards }), feeds, {
     'loss only (forward pass)': ['loss'],
@@ -105,15 +118,22 @@ if (parts.includes('chain')) {
       feeds[`input${s}`] = tf.randomUniform([shardBatch, nNeurons], -0.1, 0.1);
       const states: Output[] = [];
       let h = input;
-      for (let t = 0; t < nSteps; t++) states.push((h = withCell ? ops.tanh(ops.add(input, ops.matMul(h, wh))) : ops.matMul(h, wh)));
+      for (let t = 0; t < nSteps; t++)
+        states.push((h = withCell ? ops.tanh(ops.add(input, ops.matMul(h, wh))) : ops.matMul(h, wh)));
       let dh = h;
-      for (let t = nSteps - 1; t >= 0; t--) dh = ops.matMul(withCell ? ops.tanhGrad(states[t] as Output, dh) : dh, wh, false, true);
+      for (let t = nSteps - 1; t >= 0; t--)
+        dh = ops.matMul(withCell ? ops.tanhGrad(states[t] as Output, dh) : dh, wh, false, true);
       g.name(dh, `out${s}`);
     }
     const fetches = Array.from({ length: shards }, (_, s) => `out${s}`);
-    timeGraph(withCell ? '56 chained matMuls with tanh, add, tanhGrad' : '56 chained matMuls [b, 128] @ [128, 128] only', g, feeds, {
-      [` (each shard)`]: fetches,
-    });
+    timeGraph(
+      withCell ? '56 chained matMuls with tanh, add, tanhGrad' : '56 chained matMuls [b, 128] @ [128, 128] only',
+      g,
+      feeds,
+      {
+        [` (each shard)`]: fetches,
+      },
+    );
   }
 }
 
@@ -129,9 +149,13 @@ if (parts.includes('backward')) {
   dzs.forEach((_, t) => (feeds[`dz${t}`] = tf.randomUniform([shardBatch, nNeurons])));
   const stackSession = createSession(g);
   time(`one shard's Pack of 28 [${shardBatch}, 128] states`, () => tf.dispose(stackSession.run(feeds, ['stacked'])));
-  const big = { rows: tf.randomUniform([nSteps * shardBatch, nInputs + nNeurons]), dZ: tf.randomUniform([nSteps * shardBatch, nNeurons]) };
+  const big = {
+    rows: tf.randomUniform([nSteps * shardBatch, nInputs + nNeurons]),
+    dZ: tf.randomUniform([nSteps * shardBatch, nNeurons]),
+  };
   time(`one shard's dKernel matMul [${nSteps * shardBatch}, 156]^T @ [${nSteps * shardBatch}, 128]`, () =>
-    tf.dispose(stackSession.run(big, ['dKernel'])));
+    tf.dispose(stackSession.run(big, ['dKernel'])),
+  );
   stackSession.dispose();
   tf.dispose([...Object.values(feeds), big.rows, big.dZ]);
 }

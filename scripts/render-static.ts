@@ -40,7 +40,9 @@ interface FigureJson {
  */
 export function altText(figure: FigureJson): string {
   const title = figure.layout?.title;
-  const text = (typeof title === 'string' ? title : title?.text ?? '').replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]*>/g, '');
+  const text = (typeof title === 'string' ? title : (title?.text ?? ''))
+    .replace(/<br\s*\/?>/gi, ' ')
+    .replace(/<[^>]*>/g, '');
   const plain = text.replace(/\s+/g, ' ').trim();
   return plain ? `Chart: ${plain}` : 'Chart';
 }
@@ -53,7 +55,10 @@ export async function renderFigurePng(page: Page, figure: FigureJson): Promise<B
     async ({ fig, width, height }) => {
       // plotly.js-dist sets window.Plotly; the page is ours and holds nothing else.
       const Plotly = (globalThis as unknown as { Plotly: { toImage(f: object, o: object): Promise<string> } }).Plotly;
-      return Plotly.toImage({ data: fig.data ?? [], layout: fig.layout ?? {}, config: fig.config ?? {} }, { format: 'png', width, height, scale: 1 });
+      return Plotly.toImage(
+        { data: fig.data ?? [], layout: fig.layout ?? {}, config: fig.config ?? {} },
+        { format: 'png', width, height, scale: 1 },
+      );
     },
     { fig: figure, width, height },
   );
@@ -78,7 +83,11 @@ export function notebookJson(value: unknown): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
     if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+      );
     }
     return v;
   };
@@ -115,7 +124,10 @@ export async function renderNotebookPlots(notebookPath: string, browser?: Browse
   }
   const outputs = nb.cells
     .flatMap((c) => c.outputs ?? [])
-    .filter((o) => (o.output_type === 'display_data' || o.output_type === 'execute_result') && o.data?.[PLOTLY_MIME] !== undefined);
+    .filter(
+      (o) =>
+        (o.output_type === 'display_data' || o.output_type === 'execute_result') && o.data?.[PLOTLY_MIME] !== undefined,
+    );
   if (outputs.length === 0) return 0;
 
   const own = browser === undefined;

@@ -66,7 +66,8 @@ export function parseCli(argv: string[]): Cli {
   const { values, positionals } = parsed;
   const timeout = values.timeout ?? '300';
   const timeoutSeconds = Number(timeout);
-  if (!(timeoutSeconds > 0)) throw new Error(`Expected \`--timeout\` to be a positive number of seconds, got ${timeout}`);
+  if (!(timeoutSeconds > 0))
+    throw new Error(`Expected \`--timeout\` to be a positive number of seconds, got ${timeout}`);
   if (values['sanitize-with'] !== undefined && values['nbval-sanitize-with'] !== undefined) {
     throw new Error('Expected one of `--sanitize-with` and `--nbval-sanitize-with`, got both');
   }
@@ -79,7 +80,7 @@ export function parseCli(argv: string[]): Cli {
     python: values.python ?? 'python3',
     ...(kernel !== undefined && { kernel }),
     timeoutSeconds,
-    paths: positionals.length > 0 ? positionals : values['default-path'] ?? ['.'],
+    paths: positionals.length > 0 ? positionals : (values['default-path'] ?? ['.']),
     help: Boolean(values.help),
   };
 }
@@ -137,12 +138,20 @@ export async function main(argv: string[]): Promise<number> {
       const shown = path.relative(process.cwd(), notebook) || notebook;
       console.log(`nbtest: ${shown} (${mode})`);
       try {
-        const result = await testNotebook(shown, { python: cli.python, kernel: cli.kernel, timeoutSeconds: cli.timeoutSeconds,
-          lax: cli.lax, rules: rulesFor(notebook, cli), env });
+        const result = await testNotebook(shown, {
+          python: cli.python,
+          kernel: cli.kernel,
+          timeoutSeconds: cli.timeoutSeconds,
+          lax: cli.lax,
+          rules: rulesFor(notebook, cli),
+          env,
+        });
         result.failures.forEach((f) => console.log(formatFailure(f)));
         const verdict = result.failures.length === 0 ? 'ok' : `FAILED (${result.failures.length} cell(s))`;
-        console.log(`nbtest: ${shown}: ${verdict}; ${result.passed} cell(s) passed, ${result.compared} compared, ` +
-          `${result.skipped} skipped, ${result.seconds.toFixed(1)} s`);
+        console.log(
+          `nbtest: ${shown}: ${verdict}; ${result.passed} cell(s) passed, ${result.compared} compared, ` +
+            `${result.skipped} skipped, ${result.seconds.toFixed(1)} s`,
+        );
         failed ||= result.failures.length > 0;
       } catch (e) {
         // One notebook that cannot be run (a bad sanitizer file, a broken driver) does not stop the others.
@@ -157,8 +166,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: Error) => {
-    console.error(`nbtest: ${e.message}`);
-    process.exitCode = 2;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: Error) => {
+      console.error(`nbtest: ${e.message}`);
+      process.exitCode = 2;
+    },
+  );
 }

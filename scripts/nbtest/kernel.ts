@@ -89,7 +89,9 @@ export function executeNotebook(notebook: string, opts: ExecuteOptions): Promise
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   return new Promise((resolve, reject) => {
-    child.on('error', (e) => reject(new Error(`Expected to start the notebook driver with ${opts.python}, got ${e.message} (--python)`)));
+    child.on('error', (e) =>
+      reject(new Error(`Expected to start the notebook driver with ${opts.python}, got ${e.message} (--python)`)),
+    );
     child.on('close', (code) => {
       onLine(pending);
       if (badLine === undefined) {
@@ -97,8 +99,12 @@ export function executeNotebook(notebook: string, opts: ExecuteOptions): Promise
         return;
       }
       const shown = badLine.length > 200 ? `${badLine.slice(0, 200)}…` : badLine;
-      reject(new Error(`Expected every line that ${path.basename(DRIVER)} (run by ${opts.python}) prints on stdout to be ` +
-        `one JSON event, got ${JSON.stringify(shown)} (is something else in that Python writing to stdout?)`));
+      reject(
+        new Error(
+          `Expected every line that ${path.basename(DRIVER)} (run by ${opts.python}) prints on stdout to be ` +
+            `one JSON event, got ${JSON.stringify(shown)} (is something else in that Python writing to stdout?)`,
+        ),
+      );
     });
   });
 }

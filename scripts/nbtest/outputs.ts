@@ -34,7 +34,7 @@ const IGNORED_MIME = new Set(['application/vnd.jupyter.widget-view+json']);
 const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 
 export function joinText(text: string | string[] | undefined): string {
-  return Array.isArray(text) ? text.join('') : text ?? '';
+  return Array.isArray(text) ? text.join('') : (text ?? '');
 }
 
 /** nbval's coalesce_streams: one output per stream name, where that stream first appeared. */
@@ -63,7 +63,7 @@ export function mergeStreams(outputs: readonly Output[]): Output[] {
 // A terminal's view of `\b` (erase one char) and a lone `\r` (restart the line).
 function applyControlChars(text: string): string {
   let s = text;
-  for (let prev = ''; prev !== s; ) {
+  for (let prev = ''; prev !== s;) {
     prev = s;
     s = s.replace(/[^\n\x08]\x08/, '');
   }
@@ -116,7 +116,9 @@ export function describePlotly(figure: unknown): string {
   const traces = Array.isArray(fig.data) ? fig.data : [];
   const layout = isObject(fig.layout) ? fig.layout : {};
   const lines = [`Plotly figure, title ${JSON.stringify(titleText(layout['title']))}, ${traces.length} trace(s)`];
-  for (const key of Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k)).sort()) {
+  for (const key of Object.keys(layout)
+    .filter((k) => /^[xy]axis\d*$/.test(k))
+    .sort()) {
     const axis = layout[key];
     if (isObject(axis)) lines.push(`  ${key}: title ${JSON.stringify(titleText(axis['title']))}`);
   }
@@ -144,10 +146,12 @@ export function describeImage(mime: string, base64: string): string {
 }
 
 function imageSize(b: Buffer): { width: number; height: number } | undefined {
-  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47) return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-  if (b.length >= 10 && b.toString('latin1', 0, 3) === 'GIF') return { width: b.readUInt16LE(6), height: b.readUInt16LE(8) };
+  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47)
+    return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+  if (b.length >= 10 && b.toString('latin1', 0, 3) === 'GIF')
+    return { width: b.readUInt16LE(6), height: b.readUInt16LE(8) };
   if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) {
-    for (let i = 2; i + 9 < b.length; ) {
+    for (let i = 2; i + 9 < b.length;) {
       if (b[i] !== 0xff) return undefined;
       const marker = b[i + 1]!;
       const length = b.readUInt16BE(i + 2);
@@ -164,8 +168,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v, 2);
+  return JSON.stringify(
+    value,
+    (_k, v: unknown) =>
+      isObject(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, v[k]]),
+          )
+        : v,
+    2,
+  );
 }
 
 /** One difference between the stored and the fresh items of a cell. */

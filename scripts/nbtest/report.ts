@@ -49,11 +49,16 @@ export function formatFailure(f: CellFailure): string {
     } else if (!m.expected) {
       lines.push(`  output ${m.position} (${label}): not expected`, ...indent(m.got.text, '+ '));
     } else if (m.expected.label !== m.got.label) {
-      lines.push(`  output ${m.position}: expected ${m.expected.label}, got ${m.got.label}`,
-        ...indent(m.expected.text, '- '), ...indent(m.got.text, '+ '));
+      lines.push(
+        `  output ${m.position}: expected ${m.expected.label}, got ${m.got.label}`,
+        ...indent(m.expected.text, '- '),
+        ...indent(m.got.text, '+ '),
+      );
     } else {
-      lines.push(`  output ${m.position} (${label}): expected (-) against got (+)`,
-        ...lineDiff(m.expected.text, m.got.text).map((l) => `    ${l}`));
+      lines.push(
+        `  output ${m.position} (${label}): expected (-) against got (+)`,
+        ...lineDiff(m.expected.text, m.got.text).map((l) => `    ${l}`),
+      );
     }
   }
   return lines.join('\n');

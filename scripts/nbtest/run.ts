@@ -65,7 +65,8 @@ export function readCells(notebook: string): StoredCell[] {
   } catch (e) {
     throw new Error(`Expected ${notebook} to be a notebook (JSON), got ${(e as Error).message}`);
   }
-  if (!Array.isArray(parsed.cells)) throw new Error(`Expected ${notebook} to have a \`cells\` array, got ${typeof parsed.cells}`);
+  if (!Array.isArray(parsed.cells))
+    throw new Error(`Expected ${notebook} to have a \`cells\` array, got ${typeof parsed.cells}`);
   return parsed.cells as StoredCell[];
 }
 
@@ -79,7 +80,15 @@ export async function testNotebook(notebook: string, opts: TestOptions): Promise
   const skip = codeCells.filter(({ cell }) => tagsOf(cell).includes(TAG.skip)).map(({ index }) => index);
 
   const run = await executeNotebook(notebook, { ...opts, skip });
-  const result: NotebookResult = { notebook, failures: [], passed: 0, compared: 0, skipped: skip.length, seconds: 0, run };
+  const result: NotebookResult = {
+    notebook,
+    failures: [],
+    passed: 0,
+    compared: 0,
+    skipped: skip.length,
+    seconds: 0,
+    run,
+  };
   for (const { cell, index, source } of codeCells) {
     if (skip.includes(index)) continue;
     const tags = tagsOf(cell);
@@ -88,24 +97,48 @@ export async function testNotebook(notebook: string, opts: TestOptions): Promise
     };
     const got = run.cells.get(index);
     if (!got) {
-      const why = run.cells.size === 0 && run.stderr.trim() ? `:\n${lastLines(run.stderr, 20)}` : ' (an earlier cell timed out or the kernel died)';
+      const why =
+        run.cells.size === 0 && run.stderr.trim()
+          ? `:\n${lastLines(run.stderr, 20)}`
+          : ' (an earlier cell timed out or the kernel died)';
       fail(`not run${why}`);
       continue;
     }
-    const errorText = got.error ? errorSummary(got.error.traceback, `${got.error.ename}: ${got.error.evalue}`) : undefined;
-    if (got.status === 'timeout') { fail(`timed out after ${opts.timeoutSeconds} s (per-cell limit, --timeout)`); continue; }
-    if (got.status === 'dead') { fail('the kernel died while running this cell', { errorText: lastLines(run.stderr, 20) }); continue; }
-    if (got.status === 'abort') { fail('the kernel aborted this cell (execute_reply status abort)'); continue; }
+    const errorText = got.error
+      ? errorSummary(got.error.traceback, `${got.error.ename}: ${got.error.evalue}`)
+      : undefined;
+    if (got.status === 'timeout') {
+      fail(`timed out after ${opts.timeoutSeconds} s (per-cell limit, --timeout)`);
+      continue;
+    }
+    if (got.status === 'dead') {
+      fail('the kernel died while running this cell', { errorText: lastLines(run.stderr, 20) });
+      continue;
+    }
+    if (got.status === 'abort') {
+      fail('the kernel aborted this cell (execute_reply status abort)');
+      continue;
+    }
     const raises = tags.includes(TAG.raisesException);
-    if (got.status === 'error' && !raises) { fail('the cell raised an error', { errorText }); continue; }
-    if (got.status !== 'error' && raises) { fail(`expected an error (tagged ${TAG.raisesException}), the cell ran without one`); continue; }
+    if (got.status === 'error' && !raises) {
+      fail('the cell raised an error', { errorText });
+      continue;
+    }
+    if (got.status !== 'error' && raises) {
+      fail(`expected an error (tagged ${TAG.raisesException}), the cell ran without one`);
+      continue;
+    }
 
-    const checked = tags.includes(TAG.nbtestCheckOutput) ||
+    const checked =
+      tags.includes(TAG.nbtestCheckOutput) ||
       (!tags.includes(TAG.ignoreOutput) && (!opts.lax || tags.includes(TAG.checkOutput)));
     if (checked) {
       result.compared++;
       const mismatches = compareItems(toItems(cell.outputs ?? [], opts.rules), toItems(got.outputs, opts.rules));
-      if (mismatches.length > 0) { fail('outputs differ from the stored ones', { mismatches }); continue; }
+      if (mismatches.length > 0) {
+        fail('outputs differ from the stored ones', { mismatches });
+        continue;
+      }
     }
     result.passed++;
   }
@@ -114,7 +147,12 @@ export async function testNotebook(notebook: string, opts: TestOptions): Promise
 }
 
 function firstLine(source: string): string {
-  return source.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return (
+    source
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? ''
+  );
 }
 
 function lastLines(text: string, n: number): string {

@@ -44,15 +44,19 @@ export function parseSanitizeConfig(text: string, file = 'sanitizer file'): Sani
     if (raw.startsWith(REGEX)) {
       const next = lines[i + 1];
       if (next === undefined || !next.startsWith(REPLACE)) {
-        throw new Error(`${where(i + 1)}: expected \`${REPLACE}…\` on the line right after \`${REGEX}…\` (nbval reads only such pairs), ` +
-          `got ${next === undefined ? 'the end of the file' : JSON.stringify(next)}`);
+        throw new Error(
+          `${where(i + 1)}: expected \`${REPLACE}…\` on the line right after \`${REGEX}…\` (nbval reads only such pairs), ` +
+            `got ${next === undefined ? 'the end of the file' : JSON.stringify(next)}`,
+        );
       }
       const pattern = raw.slice(REGEX.length);
       let regex: RegExp;
       try {
         regex = new RegExp(pythonPatternToJs(pattern), 'g');
       } catch (e) {
-        throw new Error(`${where(i)}: expected \`regex:\` to be a valid regular expression, got ${JSON.stringify(pattern)} (${(e as Error).message})`);
+        throw new Error(
+          `${where(i)}: expected \`regex:\` to be a valid regular expression, got ${JSON.stringify(pattern)} (${(e as Error).message})`,
+        );
       }
       const replace = pythonReplacementToJs(next.slice(REPLACE.length));
       const seen = rules.get(pattern);
@@ -61,8 +65,12 @@ export function parseSanitizeConfig(text: string, file = 'sanitizer file'): Sani
       i++;
       continue;
     }
-    const hint = /^\s*(regex|replace)\b/i.test(raw) ? ` (nbval reads \`${REGEX}…\` and \`${REPLACE}…\` only at the start of a line, one space after the colon)` : '';
-    throw new Error(`${where(i)}: expected \`[section]\`, a comment, or a \`${REGEX}…\` line followed by a \`${REPLACE}…\` line, got ${JSON.stringify(raw)}${hint}`);
+    const hint = /^\s*(regex|replace)\b/i.test(raw)
+      ? ` (nbval reads \`${REGEX}…\` and \`${REPLACE}…\` only at the start of a line, one space after the colon)`
+      : '';
+    throw new Error(
+      `${where(i)}: expected \`[section]\`, a comment, or a \`${REGEX}…\` line followed by a \`${REPLACE}…\` line, got ${JSON.stringify(raw)}${hint}`,
+    );
   }
   return [...rules.values()];
 }

@@ -54,6 +54,9 @@ export function writeTinyMnist(dir: string, trainCount = 12, testCount = 4): voi
   const labels = (n: number, offset: number) => Array.from({ length: n }, (_, i) => (i + offset) % 10);
   fs.writeFileSync(path.join(dir, mnistNames.trainImages), gzip(imageIdx(trainCount)));
   fs.writeFileSync(path.join(dir, mnistNames.trainLabels), gzip(labelIdx(labels(trainCount, 0))));
-  fs.writeFileSync(path.join(dir, mnistNames.testImages), gzip(imageIdx(testCount, { pixel: (n, i) => (n + i) % 256 })));
+  fs.writeFileSync(
+    path.join(dir, mnistNames.testImages),
+    gzip(imageIdx(testCount, { pixel: (n, i) => (n + i) % 256 })),
+  );
   fs.writeFileSync(path.join(dir, mnistNames.testLabels), gzip(labelIdx(labels(testCount, 3))));
 }

@@ -14,13 +14,24 @@ const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 const JUPYTER = path.join(ROOT, '.venv', 'bin', 'jupyter');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'kernel-install-'));
 const DATA_DIR = path.join(TMP, 'data');
-const ENV: NodeJS.ProcessEnv = { ...process.env, JUPYTER_DATA_DIR: DATA_DIR, JUPYTER_RUNTIME_DIR: path.join(TMP, 'runtime') };
+const ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  JUPYTER_DATA_DIR: DATA_DIR,
+  JUPYTER_RUNTIME_DIR: path.join(TMP, 'runtime'),
+};
 
-interface Run { status: number | null; stdout: string; stderr: string }
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function kernelScript(args: string[], env: NodeJS.ProcessEnv = ENV): Run {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'kernel-spec.ts'), ...args],
-    { cwd: ROOT, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'kernel-spec.ts'), ...args], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -46,35 +57,59 @@ function listed(env: NodeJS.ProcessEnv = ENV): Record<string, string> {
 after(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
 describe('npm run kernel:install', () => {
-  test('installs rnn-mnist for the user (JUPYTER_DATA_DIR), runs a cell importing ../lib/model on this Node, and uninstalls', { timeout: 240_000 }, () => {
-    const dir = path.join(DATA_DIR, 'kernels', 'rnn-mnist');
-    const installed = kernelScript(['install']);
-    assert.equal(installed.status, 0, installed.stderr);
-    assert.match(installed.stdout, new RegExp(`installed rnn-mnist \\("TypeScript \\(rnn-mnist\\)"\\) in ${dir}`));
-    assert.match(installed.stdout, /pick "TypeScript \(rnn-mnist\)"/);
-    assert.match(installed.stdout, /remove it with `npm run kernel:uninstall`/);
-    assert.equal(listed()['rnn-mnist'], dir);
-    const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernel.json'), 'utf8')) as { argv: string[]; env: Record<string, string> };
-    assert.equal(spec.argv[0], process.execPath);
-    assert.deepEqual(spec.env, { TF_NUM_INTRAOP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2', TF_ENABLE_ONEDNN_OPTS: '1' });
+  test(
+    'installs rnn-mnist for the user (JUPYTER_DATA_DIR), runs a cell importing ../lib/model on this Node, and uninstalls',
+    { timeout: 240_000 },
+    () => {
+      const dir = path.join(DATA_DIR, 'kernels', 'rnn-mnist');
+      const installed = kernelScript(['install']);
+      assert.equal(installed.status, 0, installed.stderr);
+      assert.match(installed.stdout, new RegExp(`installed rnn-mnist \\("TypeScript \\(rnn-mnist\\)"\\) in ${dir}`));
+      assert.match(installed.stdout, /pick "TypeScript \(rnn-mnist\)"/);
+      assert.match(installed.stdout, /remove it with `npm run kernel:uninstall`/);
+      assert.equal(listed()['rnn-mnist'], dir);
+      const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernel.json'), 'utf8')) as {
+        argv: string[];
+        env: Record<string, string>;
+      };
+      assert.equal(spec.argv[0], process.execPath);
+      assert.deepEqual(spec.env, {
+        TF_NUM_INTRAOP_THREADS: '1',
+        TF_CPP_MIN_LOG_LEVEL: '2',
+        TF_ENABLE_ONEDNN_OPTS: '1',
+      });
 
-    // Started as Jupyter starts it for a notebook in notebooks/: that folder is the kernel's cwd.
-    const cell = "import { createModel } from '../lib/model';\n" +
-      'console.log(typeof createModel, process.version, process.execPath, process.env.TF_NUM_INTRAOP_THREADS);';
-    const ran = spawnSync(PYTHON, [path.join(ROOT, 'test', 'integration', 'kernel_run.py'), 'rnn-mnist', cell],
-      { cwd: path.join(ROOT, 'notebooks'), env: ENV, encoding: 'utf8', timeout: 200_000 });
-    assert.equal(ran.status, 0, ran.stderr);
-    assert.equal(ran.stdout.trim(), `function ${process.version} ${process.execPath} 1`);
+      // Started as Jupyter starts it for a notebook in notebooks/: that folder is the kernel's cwd.
+      const cell =
+        "import { createModel } from '../lib/model';\n" +
+        'console.log(typeof createModel, process.version, process.execPath, process.env.TF_NUM_INTRAOP_THREADS);';
+      const ran = spawnSync(PYTHON, [path.join(ROOT, 'test', 'integration', 'kernel_run.py'), 'rnn-mnist', cell], {
+        cwd: path.join(ROOT, 'notebooks'),
+        env: ENV,
+        encoding: 'utf8',
+        timeout: 200_000,
+      });
+      assert.equal(ran.status, 0, ran.stderr);
+      assert.equal(ran.stdout.trim(), `function ${process.version} ${process.execPath} 1`);
 
-    const removed = kernelScript(['uninstall']);
-    assert.equal(removed.status, 0, removed.stderr);
-    assert.equal(fs.existsSync(dir), false);
-    assert.equal(listed()['rnn-mnist'], undefined);
-  });
+      const removed = kernelScript(['uninstall']);
+      assert.equal(removed.status, 0, removed.stderr);
+      assert.equal(fs.existsSync(dir), false);
+      assert.equal(listed()['rnn-mnist'], undefined);
+    },
+  );
 
   test('--prefix DIR: Jupyter lists it with JUPYTER_PATH=DIR/share/jupyter; uninstall takes the same option', () => {
     const prefix = path.join(TMP, 'prefix');
-    const installed = kernelCall(['install', '--prefix', prefix, '--name', 'rnn-mnist-p', '--display-name', 'RNN (prefix)']);
+    const installed = kernelCall([
+      'install',
+      '--prefix',
+      prefix,
+      '--name',
+      'rnn-mnist-p',
+      '--display-name',
+      'RNN (prefix)',
+    ]);
     assert.equal(installed.status, 0, installed.stderr);
     assert.match(installed.stdout, new RegExp(`or with JUPYTER_PATH=${prefix}/share/jupyter`));
     assert.match(installed.stdout, new RegExp(`npm run kernel:uninstall -- --prefix ${prefix} --name rnn-mnist-p`));
@@ -99,19 +134,29 @@ describe('npm run kernel:install', () => {
   test('leaves a kernel it did not write alone (a global tslab), unless --replace', () => {
     const dir = path.join(DATA_DIR, 'kernels', 'tslab');
     fs.mkdirSync(dir, { recursive: true });
-    const foreign = JSON.stringify({ argv: ['tslab', 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript', language: 'typescript' });
+    const foreign = JSON.stringify({
+      argv: ['tslab', 'kernel', '--config-path', '{connection_file}'],
+      display_name: 'TypeScript',
+      language: 'typescript',
+    });
     fs.writeFileSync(path.join(dir, 'kernel.json'), foreign);
 
     const refused = kernelCall(['install', '--name', 'tslab']);
     assert.equal(refused.status, 1);
-    assert.match(refused.stderr, /^kernel: Expected no other kernel at .*kernels\/tslab, found one this project did not write; choose another `--name`, or add `--replace`/);
+    assert.match(
+      refused.stderr,
+      /^kernel: Expected no other kernel at .*kernels\/tslab, found one this project did not write; choose another `--name`, or add `--replace`/,
+    );
     const kept = kernelCall(['uninstall', '--name', 'tslab']);
     assert.equal(kept.status, 1);
     assert.match(kept.stderr, /Expected .*kernels\/tslab to be this project's kernel/);
     assert.equal(fs.readFileSync(path.join(dir, 'kernel.json'), 'utf8'), foreign);
 
     assert.equal(kernelCall(['install', '--name', 'tslab', '--replace', '--quiet']).stdout, '');
-    assert.equal((JSON.parse(fs.readFileSync(path.join(dir, 'kernel.json'), 'utf8')) as { argv: string[] }).argv[0], process.execPath);
+    assert.equal(
+      (JSON.parse(fs.readFileSync(path.join(dir, 'kernel.json'), 'utf8')) as { argv: string[] }).argv[0],
+      process.execPath,
+    );
     assert.equal(kernelCall(['uninstall', '--name', 'tslab']).status, 0);
   });
 
@@ -121,6 +166,9 @@ describe('npm run kernel:install', () => {
     assert.match(both.stderr, /Expected at most one of --user, --prefix, --sys-prefix, got --user and --prefix/);
     assert.match(kernelCall(['install', '--name', 'a/b']).stderr, /Expected `--name` to be letters, digits/);
     assert.match(kernelCall(['remove']).stderr, /Expected `install` or `uninstall`/);
-    assert.match(kernelCall(['uninstall', '--name', 'nothing-here']).stderr, /Expected a kernel spec at .*nothing-here, found none/);
+    assert.match(
+      kernelCall(['uninstall', '--name', 'nothing-here']).stderr,
+      /Expected a kernel spec at .*nothing-here, found none/,
+    );
   });
 });

@@ -16,9 +16,14 @@ function pipInstall(...args: string[]): { status: number | null; lines: string[]
   const wheels = path.join(dir, 'no-wheels');
   fs.mkdirSync(wheels, { recursive: true });
   // --ignore-installed: nbval is in .venv already; --dry-run: nothing is installed either way.
-  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'pip-install.sh'), PYTHON, '--dry-run', '--ignore-installed', ...args], {
-    encoding: 'utf8', env: { ...process.env, PIP_NO_INDEX: '1', PIP_FIND_LINKS: wheels },
-  });
+  const r = spawnSync(
+    'bash',
+    [path.join(ROOT, 'scripts', 'pip-install.sh'), PYTHON, '--dry-run', '--ignore-installed', ...args],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, PIP_NO_INDEX: '1', PIP_FIND_LINKS: wheels },
+    },
+  );
   return { status: r.status, lines: (r.stdout + r.stderr).trimEnd().split('\n') };
 }
 
@@ -28,12 +33,18 @@ test('where pip cannot get nbval, set-up stops with one line saying what is miss
   const { status, lines } = pipInstall('-r', requirements);
   assert.equal(status, 1);
   assert.equal(lines.length, 1, lines.join('\n'));
-  assert.match(lines[0]!, /^setup: pip could not get nbval==0\.11\.0 from its index or find-links; .*https:\/\/pypi\.org\/project\/nbval\/.*append that folder to PIP_FIND_LINKS/);
+  assert.match(
+    lines[0]!,
+    /^setup: pip could not get nbval==0\.11\.0 from its index or find-links; .*https:\/\/pypi\.org\/project\/nbval\/.*append that folder to PIP_FIND_LINKS/,
+  );
 });
 
-test('any other pip failure shows pip\'s own output, then says which install failed', () => {
+test("any other pip failure shows pip's own output, then says which install failed", () => {
   const { status, lines } = pipInstall('--no-such-option');
   assert.equal(status, 1);
   assert.ok(lines.length > 1, lines.join('\n'));
-  assert.match(lines.at(-1)!, /^setup: pip install --dry-run --ignore-installed --no-such-option failed \(pip's output above\)$/);
+  assert.match(
+    lines.at(-1)!,
+    /^setup: pip install --dry-run --ignore-installed --no-such-option failed \(pip's output above\)$/,
+  );
 });

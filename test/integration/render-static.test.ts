@@ -32,35 +32,42 @@ function tinyNotebook(): object {
   };
 }
 
-test('renderNotebookPlots adds a PNG of the layout size to each Plotly output, idempotently', { timeout: 60_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-static-'));
-  try {
-    const file = path.join(dir, 'tiny.ipynb');
-    fs.writeFileSync(file, JSON.stringify(tinyNotebook()));
-    assert.equal(await renderNotebookPlots(file), 1);
+test(
+  'renderNotebookPlots adds a PNG of the layout size to each Plotly output, idempotently',
+  { timeout: 60_000 },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-static-'));
+    try {
+      const file = path.join(dir, 'tiny.ipynb');
+      fs.writeFileSync(file, JSON.stringify(tinyNotebook()));
+      assert.equal(await renderNotebookPlots(file), 1);
 
-    const nb = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const out = nb.cells[1].outputs[1];
-    const png = Buffer.from(out.data['image/png'], 'base64');
-    assert.deepEqual(png.subarray(0, 8), PNG_MAGIC);
-    // IHDR: width and height, big-endian, right after the signature and chunk header.
-    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [700, 380]);
-    assert.ok(png.length > 5_000 && png.length < 500_000, `PNG of ${png.length} bytes`);
-    assert.ok(out.data[PLOTLY_MIME].data, 'the Plotly JSON stays');
-    assert.equal(out.metadata['image/png'].alt, 'Chart: Accuracy per epoch (1 of 5)');
-    assert.equal(nb.cells[1].outputs[0].data, undefined, 'a stream output is left alone');
+      const nb = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const out = nb.cells[1].outputs[1];
+      const png = Buffer.from(out.data['image/png'], 'base64');
+      assert.deepEqual(png.subarray(0, 8), PNG_MAGIC);
+      // IHDR: width and height, big-endian, right after the signature and chunk header.
+      assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [700, 380]);
+      assert.ok(png.length > 5_000 && png.length < 500_000, `PNG of ${png.length} bytes`);
+      assert.ok(out.data[PLOTLY_MIME].data, 'the Plotly JSON stays');
+      assert.equal(out.metadata['image/png'].alt, 'Chart: Accuracy per epoch (1 of 5)');
+      assert.equal(nb.cells[1].outputs[0].data, undefined, 'a stream output is left alone');
 
-    const once = fs.readFileSync(file, 'utf8');
-    await renderNotebookPlots(file);
-    assert.equal(fs.readFileSync(file, 'utf8'), once);
-    assert.deepEqual(fs.readdirSync(dir), ['tiny.ipynb'], 'no temporary file left behind');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+      const once = fs.readFileSync(file, 'utf8');
+      await renderNotebookPlots(file);
+      assert.equal(fs.readFileSync(file, 'utf8'), once);
+      assert.deepEqual(fs.readdirSync(dir), ['tiny.ipynb'], 'no temporary file left behind');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test('altText is the figure\'s title without markup, or just "Chart"', () => {
-  assert.equal(altText({ layout: { title: { text: 'Accuracy<br><span style="color:#999">(5 of 5)</span>' } } }), 'Chart: Accuracy (5 of 5)');
+  assert.equal(
+    altText({ layout: { title: { text: 'Accuracy<br><span style="color:#999">(5 of 5)</span>' } } }),
+    'Chart: Accuracy (5 of 5)',
+  );
   assert.equal(altText({ layout: { title: 'Plain  title' } }), 'Chart: Plain title');
   assert.equal(altText({ data: [] }), 'Chart');
 });

@@ -8,6 +8,21 @@ test('tfjs-node runs on the native TensorFlow backend, not the pure-JS fallback'
 
 test('a matMul on the native backend gives the known product', () => {
   const product = tf.tidy(() =>
-    tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])).arraySync());
-  assert.deepEqual(product, [[19, 22], [43, 50]]);
+    tf
+      .matMul(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+        tf.tensor2d([
+          [5, 6],
+          [7, 8],
+        ]),
+      )
+      .arraySync(),
+  );
+  assert.deepEqual(product, [
+    [19, 22],
+    [43, 50],
+  ]);
 });

@@ -38,8 +38,14 @@ test('bad options are refused, naming the option and what it got', () => {
   try {
     const missing = runBench(['--data', data.dir]);
     assert.equal(missing.status, 1);
-    assert.match(missing.stderr, /Expected `--data` to be mnist, fashion-mnist or a folder of the four IDX files, got .*lacks train-images-idx3-ubyte/);
-    assert.match(runBench(['--peers', 'tf1,keras']).stderr, /Expected `--peers` to list some of tf1, torch, jax \(or be none\), got keras/);
+    assert.match(
+      missing.stderr,
+      /Expected `--data` to be mnist, fashion-mnist or a folder of the four IDX files, got .*lacks train-images-idx3-ubyte/,
+    );
+    assert.match(
+      runBench(['--peers', 'tf1,keras']).stderr,
+      /Expected `--peers` to list some of tf1, torch, jax \(or be none\), got keras/,
+    );
     assert.match(runBench(['--epochs', '0']).stderr, /Expected `--epochs` to be a positive integer, got 0/);
     assert.match(runBench(['--epoch', '2']).stderr, /Unknown option '--epoch'/);
   } finally {

@@ -74,14 +74,26 @@ test('every example appears once per epoch, and images and labels stay in file o
   for (let epoch = 0; epoch < 3; epoch++) {
     const seen: number[] = [];
     for (let b = 0; b < n / 5; b++) seen.push(...rows(ds, 5));
-    assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: n }, (_, k) => k), `epoch ${epoch}`);
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      Array.from({ length: n }, (_, k) => k),
+      `epoch ${epoch}`,
+    );
   }
   assert.deepEqual(ds.images, imagesBefore);
-  assert.deepEqual(Array.from(ds.labels), Array.from({ length: n }, (_, k) => k));
+  assert.deepEqual(
+    Array.from(ds.labels),
+    Array.from({ length: n }, (_, k) => k),
+  );
 });
 
 test('the same seed gives the same batches; another seed gives others', () => {
-  const make = (seed: number) => new DataSet(new Float32Array(100 * imageSize), Int32Array.from({ length: 100 }, (_, k) => k), { seed });
+  const make = (seed: number) =>
+    new DataSet(
+      new Float32Array(100 * imageSize),
+      Int32Array.from({ length: 100 }, (_, k) => k),
+      { seed },
+    );
   const a = make(42);
   const b = make(42);
   const c = make(43);
@@ -120,7 +132,10 @@ test('createRng repeats for a seed, stays in [0, 1), and differs between seeds',
   const b = createRng(7);
   const c = createRng(8);
   const xs = Array.from({ length: 1000 }, () => a());
-  assert.deepEqual(Array.from({ length: 1000 }, () => b()), xs);
+  assert.deepEqual(
+    Array.from({ length: 1000 }, () => b()),
+    xs,
+  );
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   assert.notEqual(c(), xs[0]);
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;

@@ -24,7 +24,10 @@ test('liveFigure updates one output in place, through a text swap that makes Jup
   const live = liveFigure(accuracyFigure([], 5), write);
   const next = accuracyFigure([{ epoch: 0, accTrain: 0.9, accTest: 0.9 }], 5);
   live.update(next);
-  assert.deepEqual(sent.map((s) => s.update), [false, true, true]);
+  assert.deepEqual(
+    sent.map((s) => s.update),
+    [false, true, true],
+  );
   const ids = new Set(sent.map((s) => s.content.transient.display_id));
   assert.equal(ids.size, 1);
   assert.ok([...ids][0], 'a display id');

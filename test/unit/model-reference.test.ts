@@ -8,7 +8,12 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
 import { adamConfig } from '../../lib/adam';
 import {
-  basicRNNCell, createModel, dynamicRnn, fullyConnected, inTopK, sparseSoftmaxCrossEntropyWithLogits,
+  basicRNNCell,
+  createModel,
+  dynamicRnn,
+  fullyConnected,
+  inTopK,
+  sparseSoftmaxCrossEntropyWithLogits,
 } from '../../lib/model';
 import { createSession } from '../../lib/tf-graph';
 import { trainingGraph } from '../../lib/training-graph';
@@ -16,9 +21,21 @@ import { trainingGraph } from '../../lib/training-graph';
 type Nested = number | boolean | Nested[];
 interface Reference {
   config: { batch: number; nSteps: number; nInputs: number; nNeurons: number; nOutputs: number; learningRate: number };
-  x: Nested; y: number[]; kernel: Nested; bias: Nested; weights: Nested; biases: Nested;
-  outputs: Nested; states: Nested; logits: Nested; xentropy: Nested; loss: number;
-  gradients: Nested[]; inTopK1: boolean[]; inTopK2: boolean[]; accuracy: number;
+  x: Nested;
+  y: number[];
+  kernel: Nested;
+  bias: Nested;
+  weights: Nested;
+  biases: Nested;
+  outputs: Nested;
+  states: Nested;
+  logits: Nested;
+  xentropy: Nested;
+  loss: number;
+  gradients: Nested[];
+  inTopK1: boolean[];
+  inTopK2: boolean[];
+  accuracy: number;
   afterAdam: Nested[][];
 }
 const ref = JSON.parse(
@@ -46,11 +63,14 @@ function buildSeedGraph() {
   basicCell.bias.assign(tf.tensor1d(ref.bias as number[]));
   logitsLayer.weights.assign(tf.tensor2d(ref.weights as number[][]));
   logitsLayer.biases.assign(tf.tensor1d(ref.biases as number[]));
-  const dispose = () => { basicCell.dispose(); logitsLayer.dispose(); };
+  const dispose = () => {
+    basicCell.dispose();
+    logitsLayer.dispose();
+  };
   return { basicCell, logitsLayer, dispose };
 }
 
-test('dynamicRnn over basicRNNCell gives TensorFlow\'s outputs, final state, logits and loss', () => {
+test("dynamicRnn over basicRNNCell gives TensorFlow's outputs, final state, logits and loss", () => {
   const g = buildSeedGraph();
   const { x, y } = inputs();
   tf.tidy(() => {
@@ -67,7 +87,7 @@ test('dynamicRnn over basicRNNCell gives TensorFlow\'s outputs, final state, log
   g.dispose();
 });
 
-test('autodiff through the seed\'s graph gives TensorFlow\'s gradients for every variable', () => {
+test("autodiff through the seed's graph gives TensorFlow's gradients for every variable", () => {
   const g = buildSeedGraph();
   const { x, y } = inputs();
   const variables = [g.basicCell.kernel, g.basicCell.bias, g.logitsLayer.weights, g.logitsLayer.biases];
@@ -76,28 +96,37 @@ test('autodiff through the seed\'s graph gives TensorFlow\'s gradients for every
     variables,
   );
   ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) =>
-    assertClose(grads[variables[i]!.name]!, ref.gradients[i]!, `d loss / d ${name}`));
+    assertClose(grads[variables[i]!.name]!, ref.gradients[i]!, `d loss / d ${name}`),
+  );
   tf.dispose([value, grads, x, y]);
   g.dispose();
 });
 
 for (const shards of [1, 2]) {
   test(`the training graph's hand-written backward pass gives TensorFlow's loss and gradients (${shards} shard(s))`, () => {
-    const session = createSession(trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam: adamConfig({ learningRate }), shards }));
+    const session = createSession(
+      trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam: adamConfig({ learningRate }), shards }),
+    );
     const { x, y } = inputs();
     // The fixture's 3 examples: 3 in one shard, or 1 and 2 in two.
     const sizes = shards === 1 ? [3] : [1, 2];
     const xs = tf.split(x, sizes, 0);
     const ys = tf.split(y, sizes, 0);
     const feeds: Record<string, tf.Tensor> = {
-      kernel: tf.tensor2d(ref.kernel as number[][]), bias: tf.tensor1d(ref.bias as number[]),
-      weights: tf.tensor2d(ref.weights as number[][]), biases: tf.tensor1d(ref.biases as number[]),
+      kernel: tf.tensor2d(ref.kernel as number[][]),
+      bias: tf.tensor1d(ref.bias as number[]),
+      weights: tf.tensor2d(ref.weights as number[][]),
+      biases: tf.tensor1d(ref.biases as number[]),
     };
-    xs.forEach((part, i) => { feeds[`x${i}`] = part; feeds[`y${i}`] = ys[i]!; });
+    xs.forEach((part, i) => {
+      feeds[`x${i}`] = part;
+      feeds[`y${i}`] = ys[i]!;
+    });
     const [loss, ...gradients] = session.run(feeds, ['loss', 'dKernel', 'dBias', 'dWeights', 'dBiases']);
     assertClose(loss!, ref.loss, 'loss');
     ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) =>
-      assertClose(gradients[i]!, ref.gradients[i]!, `d loss / d ${name}`));
+      assertClose(gradients[i]!, ref.gradients[i]!, `d loss / d ${name}`),
+    );
     tf.dispose([loss!, ...gradients, ...Object.values(feeds), ...xs, ...ys, x, y]);
     session.dispose();
   });
@@ -107,12 +136,14 @@ for (const shards of [1, 2]) {
   test(`trainStep takes the same two Adam steps as TF-1's AdamOptimizer (${shards} shard(s))`, () => {
     const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate, shards });
     [ref.kernel, ref.bias, ref.weights, ref.biases].forEach((value, i) =>
-      model.variables[i]!.assign(tf.tensor(value as number[])));
+      model.variables[i]!.assign(tf.tensor(value as number[])),
+    );
     const { x, y } = inputs();
     ref.afterAdam.forEach((expected, step) => {
       model.trainStep(x, y);
       ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) =>
-        assertClose(model.variables[i]!, expected[i]!, `${name} after Adam step ${step + 1}`));
+        assertClose(model.variables[i]!, expected[i]!, `${name} after Adam step ${step + 1}`),
+      );
     });
     assert.equal(model.iterations, ref.afterAdam.length);
     tf.dispose([x, y]);
@@ -120,7 +151,7 @@ for (const shards of [1, 2]) {
   });
 }
 
-test('inTopK and accuracy agree with TensorFlow\'s in_top_k for k = 1 and 2', () => {
+test("inTopK and accuracy agree with TensorFlow's in_top_k for k = 1 and 2", () => {
   const logits = tf.tensor2d(ref.logits as number[][]);
   const y = tf.tensor1d(ref.y, 'int32');
   const [top1, top2] = [inTopK(logits, y, 1), inTopK(logits, y, 2)];
@@ -132,7 +163,8 @@ test('inTopK and accuracy agree with TensorFlow\'s in_top_k for k = 1 and 2', ()
 test('model.accuracy and model.loss match TensorFlow on the fixture', () => {
   const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate });
   [ref.kernel, ref.bias, ref.weights, ref.biases].forEach((value, i) =>
-    model.variables[i]!.assign(tf.tensor(value as number[])));
+    model.variables[i]!.assign(tf.tensor(value as number[])),
+  );
   const { x, y } = inputs();
   assertClose(model.accuracy(x, y), ref.accuracy, 'accuracy');
   assertClose(model.loss(x, y), ref.loss, 'loss');

@@ -13,11 +13,17 @@ test('basicRNNCell has one glorot-uniform kernel [nInputs + nNeurons, nNeurons] 
   assert.deepEqual(cell.bias.shape, [128]);
   const w = Array.from(cell.kernel.dataSync());
   const limit = Math.sqrt(6 / (156 + 128));
-  assert.ok(w.every((v) => Math.abs(v) <= limit), 'a kernel value lies outside the glorot limit');
+  assert.ok(
+    w.every((v) => Math.abs(v) <= limit),
+    'a kernel value lies outside the glorot limit',
+  );
   // Uniform on [-limit, limit] has standard deviation limit / sqrt(3).
   const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
   assert.ok(Math.abs(std / (limit / Math.sqrt(3)) - 1) < 0.02, `kernel std ${std} is not glorot-uniform's`);
-  assert.ok(cell.bias.dataSync().every((v) => v === 0), 'bias is not zero');
+  assert.ok(
+    cell.bias.dataSync().every((v) => v === 0),
+    'bias is not zero',
+  );
   cell.dispose();
 });
 
@@ -89,7 +95,10 @@ test('trainStep and accuracy leave no tensors behind', () => {
 
 test('createModel and the model name the argument that is wrong', () => {
   assert.throws(() => createModel({ ...config, nNeurons: -3 }), /Expected `nNeurons` to be a positive integer, got -3/);
-  assert.throws(() => createModel({ ...config, learningRate: 0 }), /Expected `learningRate` to be a positive number, got 0/);
+  assert.throws(
+    () => createModel({ ...config, learningRate: 0 }),
+    /Expected `learningRate` to be a positive number, got 0/,
+  );
   const model = createModel(config);
   const wrong = tf.zeros([2, 28, 27]) as tf.Tensor3D;
   assert.throws(() => model.logits(wrong), /Expected `x` of shape \[batch, 28, 28\], got \[2, 28, 27\]/);
@@ -126,10 +135,17 @@ test('trainStep takes the same step from arrays or tensors, in one shard or two,
       return values.flat();
     };
     const reference = weightsAfter(1, false);
-    for (const [shards, asTensors] of [[1, true], [2, false], [2, true]] as const) {
+    for (const [shards, asTensors] of [
+      [1, true],
+      [2, false],
+      [2, true],
+    ] as const) {
       const got = weightsAfter(shards, asTensors);
       const worst = Math.max(...got.map((w, i) => Math.abs(w - reference[i]!)));
-      assert.ok(worst < 1e-6, `batch ${batch}, ${shards} shard(s), ${asTensors ? 'tensors' : 'arrays'}: differs by ${worst}`);
+      assert.ok(
+        worst < 1e-6,
+        `batch ${batch}, ${shards} shard(s), ${asTensors ? 'tensors' : 'arrays'}: differs by ${worst}`,
+      );
     }
   }
 });
@@ -140,8 +156,14 @@ test('trainStep names a wrong batch and leaves the model and memory as they were
   const kernel = Array.from(model.variables[0]!.dataSync());
   const x = new Float32Array(3 * 28 * 28);
   assert.throws(() => model.trainStep(x, new Int32Array(2)), /Expected one label per image \(3\), got 2 labels/);
-  assert.throws(() => model.trainStep(new Float32Array(0), new Int32Array(0)), /Expected a batch of at least one image, got none/);
-  assert.throws(() => model.trainStep(new Float32Array(100), new Int32Array(1)), /Expected images of 28x28 floats each, got an array of length 100/);
+  assert.throws(
+    () => model.trainStep(new Float32Array(0), new Int32Array(0)),
+    /Expected a batch of at least one image, got none/,
+  );
+  assert.throws(
+    () => model.trainStep(new Float32Array(100), new Int32Array(1)),
+    /Expected images of 28x28 floats each, got an array of length 100/,
+  );
   assert.equal(tf.memory().numTensors, before);
   assert.deepEqual(Array.from(model.variables[0]!.dataSync()), kernel);
   assert.equal(model.iterations, 0);
@@ -153,7 +175,7 @@ test('createModel names a shard count that is not a positive integer', () => {
   assert.throws(() => createModel({ ...config, shards: 1.5 }), /Expected `shards` to be a positive integer, got 1.5/);
 });
 
-test('tf.disposeVariables() frees all of a trained model\'s tensors, as the notebook\'s re-run of In[4] relies on', () => {
+test("tf.disposeVariables() frees all of a trained model's tensors, as the notebook's re-run of In[4] relies on", () => {
   const before = tf.memory().numTensors;
   trainedSmallModel();
   tf.disposeVariables();
@@ -163,7 +185,12 @@ test('tf.disposeVariables() frees all of a trained model\'s tensors, as the note
 test('defaultShards gives 2 where TensorFlow has at least two inter-op threads, else 1', () => {
   const saved = process.env.TF_NUM_INTEROP_THREADS;
   try {
-    const expected: [string | undefined, number][] = [['1', 1], ['2', 2], ['8', 2], [undefined, os.cpus().length >= 2 ? 2 : 1]];
+    const expected: [string | undefined, number][] = [
+      ['1', 1],
+      ['2', 2],
+      ['8', 2],
+      [undefined, os.cpus().length >= 2 ? 2 : 1],
+    ];
     for (const [threads, shards] of expected) {
       if (threads === undefined) delete process.env.TF_NUM_INTEROP_THREADS;
       else process.env.TF_NUM_INTEROP_THREADS = threads;

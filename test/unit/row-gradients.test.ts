@@ -15,8 +15,17 @@ import { trainingGraph } from '../../lib/training-graph';
 type Nested = number | Nested[];
 interface Reference {
   config: { batch: number; nSteps: number; nInputs: number; nNeurons: number; nOutputs: number };
-  x: Nested; y: number[]; kernel: Nested; bias: Nested; weights: Nested; biases: Nested;
-  xentropy: number[]; dStates: Nested; dInputs: Nested; stateNorms: number[]; inputNorms: number[];
+  x: Nested;
+  y: number[];
+  kernel: Nested;
+  bias: Nested;
+  weights: Nested;
+  biases: Nested;
+  xentropy: number[];
+  dStates: Nested;
+  dInputs: Nested;
+  stateNorms: number[];
+  inputNorms: number[];
 }
 const ref = JSON.parse(
   fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'row-gradients-reference.json'), 'utf8'),
@@ -37,12 +46,13 @@ function assertClose(actual: tf.Tensor | number[], expected: Nested, what: strin
 function referenceModel(): Model {
   const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate: 0.001, shards: 1 });
   [ref.kernel, ref.bias, ref.weights, ref.biases].forEach((value, i) =>
-    model.variables[i]!.assign(tf.tensor(value as number[])));
+    model.variables[i]!.assign(tf.tensor(value as number[])),
+  );
   return model;
 }
 const inputs = () => ({ x: tf.tensor3d(ref.x as number[][][]), y: tf.tensor1d(ref.y, 'int32') });
 
-test('rowGradients gives TensorFlow\'s d loss_i / d h_t and d loss_i / d x_t for every step', () => {
+test("rowGradients gives TensorFlow's d loss_i / d h_t and d loss_i / d x_t for every step", () => {
   const model = referenceModel();
   const { x, y } = inputs();
   const { dStates, dPreactivations, dInputs } = rowGradients(model, x, y);
@@ -54,7 +64,7 @@ test('rowGradients gives TensorFlow\'s d loss_i / d h_t and d loss_i / d x_t for
   model.dispose();
 });
 
-test('rowGradientNorms gives TensorFlow\'s mean gradient norm per row, from tensors or flat arrays', () => {
+test("rowGradientNorms gives TensorFlow's mean gradient norm per row, from tensors or flat arrays", () => {
   const model = referenceModel();
   const { x, y } = inputs();
   const fromTensors = rowGradientNorms(model, x, y);
@@ -66,12 +76,17 @@ test('rowGradientNorms gives TensorFlow\'s mean gradient norm per row, from tens
   model.dispose();
 });
 
-test('rowGradients runs the training graph\'s backward pass: its dz_t add up to the graph\'s dKernel and dBias', () => {
+test("rowGradients runs the training graph's backward pass: its dz_t add up to the graph's dKernel and dBias", () => {
   const model = referenceModel();
   const { x, y } = inputs();
-  const session = createSession(trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam: adamConfig({ learningRate: 0.001 }), shards: 1 }));
+  const session = createSession(
+    trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam: adamConfig({ learningRate: 0.001 }), shards: 1 }),
+  );
   const [kernel, bias, weights, biases] = model.variables;
-  const [dKernel, dBias] = session.run({ kernel: kernel!, bias: bias!, weights: weights!, biases: biases!, x0: x, y0: y }, ['dKernel', 'dBias']);
+  const [dKernel, dBias] = session.run(
+    { kernel: kernel!, bias: bias!, weights: weights!, biases: biases!, x0: x, y0: y },
+    ['dKernel', 'dBias'],
+  );
   const grads = rowGradients(model, x, y);
   const [ours, oursBias] = tf.tidy(() => {
     // dKernel = sum over t of [x_t, h_{t-1}]^T dz_t, for the mean loss (so / batch); h_{-1} = 0.
@@ -85,8 +100,8 @@ test('rowGradients runs the training graph\'s backward pass: its dz_t add up to 
     const concat = tf.concat([x.reshape([-1, nInputs]), tf.stack(previous, 1).reshape([-1, nNeurons])], 1);
     return [tf.div(tf.matMul(concat, dz, true, false), batch), tf.div(tf.sum(dz, 0), batch)];
   });
-  assertClose(ours, Array.from(dKernel!.dataSync()), 'dKernel from the rows\' dz_t');
-  assertClose(oursBias, Array.from(dBias!.dataSync()), 'dBias from the rows\' dz_t');
+  assertClose(ours, Array.from(dKernel!.dataSync()), "dKernel from the rows' dz_t");
+  assertClose(oursBias, Array.from(dBias!.dataSync()), "dBias from the rows' dz_t");
   tf.dispose([dKernel!, dBias!, ours, oursBias, grads.dStates, grads.dPreactivations, grads.dInputs, x, y]);
   session.dispose();
   model.dispose();
@@ -110,7 +125,10 @@ test('rowGradients rejects images of the wrong width or a label count that does 
   const x = tf.zeros([2, nSteps, nInputs + 1]) as tf.Tensor3D;
   const y = tf.tensor1d([0, 1, 2], 'int32');
   assert.throws(() => rowGradients(model, x, y), /Expected `x` of shape \[3, nSteps, 5\].*got \[2, 7, 6\]/);
-  assert.throws(() => rowGradients(model, new Float32Array(7), Int32Array.from([0, 1])), /Expected `x` to hold 2 images of nSteps x 5 floats.*length 7/);
+  assert.throws(
+    () => rowGradients(model, new Float32Array(7), Int32Array.from([0, 1])),
+    /Expected `x` to hold 2 images of nSteps x 5 floats.*length 7/,
+  );
   tf.dispose([x, y]);
   model.dispose();
 });

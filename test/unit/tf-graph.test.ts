@@ -26,15 +26,25 @@ test('a session runs the graph and gives what eager TensorFlow gives', () => {
   g.name(ops.tanh(ops.matMul(x, w)), 'h');
   g.name(ops.sum(ops.matMul(x, w, false, false), 0), 'total');
   const session = createSession(g);
-  const xv = tf.tensor2d([[1, 2, 3], [-1, 0, 0.5]]);
-  const wv = tf.tensor2d([[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]);
+  const xv = tf.tensor2d([
+    [1, 2, 3],
+    [-1, 0, 0.5],
+  ]);
+  const wv = tf.tensor2d([
+    [0.1, -0.2],
+    [0.3, 0.4],
+    [-0.5, 0.6],
+  ]);
   const before = tf.memory().numTensors;
   const [h, total] = session.run({ x: xv, w: wv }, ['h', 'total']);
   assert.equal(tf.memory().numTensors, before + 2);
   const want = tf.tanh(tf.matMul(xv, wv));
   assert.deepEqual(h!.shape, [2, 2]);
   assert.ok(tf.max(tf.abs(tf.sub(h!, want))).dataSync()[0]! < 1e-6);
-  assert.deepEqual(Array.from(total!.dataSync()).map((v) => +v.toFixed(5)), [-1.15, 2.9]); // [-0.8, 2.4] + [-0.35, 0.5]
+  assert.deepEqual(
+    Array.from(total!.dataSync()).map((v) => +v.toFixed(5)),
+    [-1.15, 2.9],
+  ); // [-0.8, 2.4] + [-0.35, 0.5]
   tf.dispose([h!, total!, want, xv, wv]);
   session.dispose();
 });
@@ -66,7 +76,10 @@ test('a session feeds each input as its own dtype and names an input fed the wro
   assert.deepEqual(Array.from(asFloat!.dataSync()), [3, -2]);
   assert.equal(same!.dtype, 'int32');
   assert.deepEqual(Array.from(same!.dataSync()), [3, -2]);
-  assert.throws(() => session.run({ labels: floats }, ['asFloat']), /GraphSession.run: expected `labels` to be of dtype int32, got float32/);
+  assert.throws(
+    () => session.run({ labels: floats }, ['asFloat']),
+    /GraphSession.run: expected `labels` to be of dtype int32, got float32/,
+  );
   tf.dispose([asFloat!, same!, ints, floats]);
   session.dispose();
 });
@@ -75,12 +88,15 @@ test('the SavedModel signature gives each input and output its dtype', () => {
   const g = new Graph();
   const labels = g.placeholder('labels', 'int32', [-1]);
   g.name(g.op('Cast', [labels], { SrcT: { type: 'int32' }, DstT: { type: 'float' } }), 'asFloat');
-  const signature = tfProto.SavedModel.deserializeBinary(savedModelProto(g)).getMetaGraphsList()[0]?.getSignatureDefMap().get('serving_default');
+  const signature = tfProto.SavedModel.deserializeBinary(savedModelProto(g))
+    .getMetaGraphsList()[0]
+    ?.getSignatureDefMap()
+    .get('serving_default');
   assert.equal(signature?.getInputsMap().get('labels')?.getDtype(), tfProto.DataType.DT_INT32);
   assert.equal(signature?.getOutputsMap().get('asFloat')?.getDtype(), tfProto.DataType.DT_FLOAT);
 });
 
-test('a graph TensorFlow rejects gives TensorFlow\'s reason', () => {
+test("a graph TensorFlow rejects gives TensorFlow's reason", () => {
   const g = new Graph();
   g.name(g.op('NoSuchOp', [g.placeholder('x', 'float', [])]), 'y');
   assert.throws(() => createSession(g), /NoSuchOp/);

@@ -23,7 +23,9 @@ function syntheticSet(numExamples: number, seed: number) {
   }
   let next = 0;
   return {
-    images, labels, numExamples,
+    images,
+    labels,
+    numExamples,
     nextBatch(batchSize: number) {
       if (next + batchSize > numExamples) next = 0;
       const start = next;
@@ -39,14 +41,21 @@ test('the loop runs every batch of every epoch and reports each epoch', async ()
   const batches: string[] = [];
   const epochs: number[] = [];
   const results = await train(model, tinyData(), {
-    nEpochs: 2, batchSize: 50, testSize: 100,
+    nEpochs: 2,
+    batchSize: 50,
+    testSize: 100,
     onBatch: (p) => batches.push(`${p.epoch}:${p.iteration}/${p.iterationsPerEpoch}`),
-    onEpoch: (r) => { epochs.push(r.epoch); },
+    onEpoch: (r) => {
+      epochs.push(r.epoch);
+    },
   });
   assert.equal(batches.length, 12);
   assert.equal(batches[11], '1:5/6');
   assert.deepEqual(epochs, [0, 1]);
-  assert.deepEqual(results.map((r) => r.epoch), [0, 1]);
+  assert.deepEqual(
+    results.map((r) => r.epoch),
+    [0, 1],
+  );
   model.dispose();
 });
 
@@ -63,7 +72,12 @@ test('tf.memory().numTensors is the same before and after an epoch', async () =>
   const before = tf.memory().numTensors;
   const atEpochEnd: number[] = [];
   await train(model, tinyData(), {
-    nEpochs: 3, batchSize: 50, testSize: 100, onEpoch: () => { atEpochEnd.push(tf.memory().numTensors); },
+    nEpochs: 3,
+    batchSize: 50,
+    testSize: 100,
+    onEpoch: () => {
+      atEpochEnd.push(tf.memory().numTensors);
+    },
   });
   assert.equal(atEpochEnd[0], atEpochEnd[1]);
   assert.equal(atEpochEnd[1], atEpochEnd[2]);
@@ -91,7 +105,10 @@ test('aborting the signal stops within one batch, frees everything and throws an
   let batchesAfterAbort = 0;
   await assert.rejects(
     train(model, tinyData(), {
-      nEpochs: 5, batchSize: 50, testSize: 100, signal: controller.signal,
+      nEpochs: 5,
+      batchSize: 50,
+      testSize: 100,
+      signal: controller.signal,
       onBatch: (p) => {
         if (controller.signal.aborted) batchesAfterAbort++;
         if (p.iteration === 2) controller.abort();
@@ -106,10 +123,14 @@ test('aborting the signal stops within one batch, frees everything and throws an
 
 test('train names a wrong option', async () => {
   const model = createModel(modelConfig);
-  await assert.rejects(train(model, tinyData(), { nEpochs: 1, batchSize: -3 }),
-    /Expected `batchSize` to be a positive integer, got -3/);
-  await assert.rejects(train(model, tinyData(), { nEpochs: 1, batchSize: 50, testSize: 1000 }),
-    /Expected `testSize` to be at most the 100 test examples, got 1000/);
+  await assert.rejects(
+    train(model, tinyData(), { nEpochs: 1, batchSize: -3 }),
+    /Expected `batchSize` to be a positive integer, got -3/,
+  );
+  await assert.rejects(
+    train(model, tinyData(), { nEpochs: 1, batchSize: 50, testSize: 1000 }),
+    /Expected `testSize` to be at most the 100 test examples, got 1000/,
+  );
   model.dispose();
 });
 
@@ -127,7 +148,13 @@ test('numbers print as NumPy printed a float32 in the seed', () => {
   assert.equal(formatFloat32(1234567), '1.23457e+06');
 });
 
-test('formatEpochLine gives the seed\'s per-epoch line', () => {
-  assert.equal(formatEpochLine({ epoch: 0, accTrain: 0.94, accTest: 0.928 }), '0 Train accuracy: 0.94 Test accuracy: 0.928');
-  assert.equal(formatEpochLine({ epoch: 1, accTrain: 139 / 150, accTest: 0.944 }), '1 Train accuracy: 0.926667 Test accuracy: 0.944');
+test("formatEpochLine gives the seed's per-epoch line", () => {
+  assert.equal(
+    formatEpochLine({ epoch: 0, accTrain: 0.94, accTest: 0.928 }),
+    '0 Train accuracy: 0.94 Test accuracy: 0.928',
+  );
+  assert.equal(
+    formatEpochLine({ epoch: 1, accTrain: 139 / 150, accTest: 0.944 }),
+    '1 Train accuracy: 0.926667 Test accuracy: 0.944',
+  );
 });

@@ -43,10 +43,13 @@ const sha256 = (file: string): string => createHash('sha256').update(fs.readFile
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    }).on('error', reject);
+    const server = net
+      .createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      })
+      .on('error', reject);
   });
 }
 
@@ -58,7 +61,8 @@ function writeJson(file: string, value: unknown): void {
 async function waitForServer(url: string, limitMs: number): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (Date.now() < deadline) {
-    if (lab?.exitCode != null) throw new Error(`Expected JupyterLab to keep running, it exited with ${lab.exitCode}:\n${labLog}`);
+    if (lab?.exitCode != null)
+      throw new Error(`Expected JupyterLab to keep running, it exited with ${lab.exitCode}:\n${labLog}`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -76,11 +80,17 @@ before(async () => {
   const settings = path.join(tmp, 'settings');
   // A test run must never overwrite the stored outputs; and every cell must be in the DOM,
   // not only those scrolled into view, so that every chart renders.
-  writeJson(path.join(settings, '@jupyterlab', 'docmanager-extension', 'plugin.jupyterlab-settings'), { autosave: false });
-  writeJson(path.join(settings, '@jupyterlab', 'notebook-extension', 'tracker.jupyterlab-settings'), { windowingMode: 'none' });
+  writeJson(path.join(settings, '@jupyterlab', 'docmanager-extension', 'plugin.jupyterlab-settings'), {
+    autosave: false,
+  });
+  writeJson(path.join(settings, '@jupyterlab', 'notebook-extension', 'tracker.jupyterlab-settings'), {
+    windowingMode: 'none',
+  });
   // No news pop-up over the screenshot, and no attempt to reach the network for it.
-  writeJson(path.join(settings, '@jupyterlab', 'apputils-extension', 'notification.jupyterlab-settings'),
-    { fetchNews: 'false', checkForUpdates: false });
+  writeJson(path.join(settings, '@jupyterlab', 'apputils-extension', 'notification.jupyterlab-settings'), {
+    fetchNews: 'false',
+    checkForUpdates: false,
+  });
   const port = await freePort();
   const token = randomBytes(16).toString('hex');
   const env = {
@@ -93,17 +103,33 @@ before(async () => {
     JUPYTERLAB_SETTINGS_DIR: settings,
     JUPYTERLAB_WORKSPACES_DIR: path.join(tmp, 'workspaces'),
   };
-  lab = spawn(path.join(ROOT, '.venv', 'bin', 'jupyter'), ['lab', '--no-browser', '--allow-root', '--ip=127.0.0.1',
-    `--port=${port}`, '--ServerApp.port_retries=0', `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${ROOT}`,
-    // Checkpoints (an absolute path wins over the default .ipynb_checkpoints beside the notebook).
-    `--FileCheckpoints.checkpoint_dir=${path.join(tmp, 'checkpoints')}`],
-  { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  lab = spawn(
+    path.join(ROOT, '.venv', 'bin', 'jupyter'),
+    [
+      'lab',
+      '--no-browser',
+      '--allow-root',
+      '--ip=127.0.0.1',
+      `--port=${port}`,
+      '--ServerApp.port_retries=0',
+      `--IdentityProvider.token=${token}`,
+      `--ServerApp.root_dir=${ROOT}`,
+      // Checkpoints (an absolute path wins over the default .ipynb_checkpoints beside the notebook).
+      `--FileCheckpoints.checkpoint_dir=${path.join(tmp, 'checkpoints')}`,
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   lab.stdout?.on('data', (d: Buffer) => (labLog += d.toString()));
   lab.stderr?.on('data', (d: Buffer) => (labLog += d.toString()));
   const base = `http://127.0.0.1:${port}`;
   await waitForServer(`${base}/api/status?token=${token}`, 60_000);
-  const specs = (await (await fetch(`${base}/api/kernelspecs?token=${token}`)).json()) as { kernelspecs: Record<string, unknown> };
-  assert.ok('tslab' in specs.kernelspecs, `Expected JupyterLab to find the tslab kernel, got ${Object.keys(specs.kernelspecs).join(', ')}`);
+  const specs = (await (await fetch(`${base}/api/kernelspecs?token=${token}`)).json()) as {
+    kernelspecs: Record<string, unknown>;
+  };
+  assert.ok(
+    'tslab' in specs.kernelspecs,
+    `Expected JupyterLab to find the tslab kernel, got ${Object.keys(specs.kernelspecs).join(', ')}`,
+  );
 
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -126,85 +152,128 @@ after(async () => {
 
 async function waitForKernelIdle(limitMs: number): Promise<void> {
   try {
-    await page.waitForFunction(() => /\|\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.textContent ?? ''),
-      undefined, { timeout: limitMs, polling: 250 });
+    await page.waitForFunction(
+      () => /\|\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.textContent ?? ''),
+      undefined,
+      { timeout: limitMs, polling: 250 },
+    );
   } catch (e) {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'kernel-not-idle.png') });
-    const bar = await page.locator('#jp-main-statusbar').textContent().catch(() => null);
-    throw new Error(`Expected the status bar to show the kernel idle within ${limitMs / 1000} s, got ${JSON.stringify(bar)} ` +
-      `(screenshot test-artifacts/kernel-not-idle.png):\n${labLog.split('\n').slice(-30).join('\n')}`, { cause: e });
+    const bar = await page
+      .locator('#jp-main-statusbar')
+      .textContent()
+      .catch(() => null);
+    throw new Error(
+      `Expected the status bar to show the kernel idle within ${limitMs / 1000} s, got ${JSON.stringify(bar)} ` +
+        `(screenshot test-artifacts/kernel-not-idle.png):\n${labLog.split('\n').slice(-30).join('\n')}`,
+      { cause: e },
+    );
   }
 }
 
-test(`Run All Cells in JupyterLab, headless Chromium: ${path.relative(ROOT, NOTEBOOK)}`, { timeout: RUN_ALL_LIMIT_MS + 120_000 }, async () => {
-  const started = Date.now();
-  // Before the kernel is idle, Run All silently does nothing.
-  await waitForKernelIdle(60_000);
-  const pageReady = (Date.now() - started) / 1000;
-  const codeCells = await page.locator('.jp-Notebook .jp-CodeCell').count();
-  assert.ok(codeCells > 0, 'Expected the notebook to show code cells, got none');
+test(
+  `Run All Cells in JupyterLab, headless Chromium: ${path.relative(ROOT, NOTEBOOK)}`,
+  { timeout: RUN_ALL_LIMIT_MS + 120_000 },
+  async () => {
+    const started = Date.now();
+    // Before the kernel is idle, Run All silently does nothing.
+    await waitForKernelIdle(60_000);
+    const pageReady = (Date.now() - started) / 1000;
+    const codeCells = await page.locator('.jp-Notebook .jp-CodeCell').count();
+    assert.ok(codeCells > 0, 'Expected the notebook to show code cells, got none');
 
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
-  await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
-  // Done when no cell waits ([*]), some ran, and the kernel is idle again; after an error,
-  // JupyterLab drops the cells still queued, so not every cell need have run.
-  const prompts = page.locator('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt');
-  await page.waitForFunction(() => {
-    const texts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')).map((p) => p.textContent ?? '');
-    return texts.some((t) => /\[\d+\]/.test(t)) && !texts.some((t) => t.includes('[*]')) &&
-      /\|\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.textContent ?? '');
-  }, undefined, { timeout: RUN_ALL_LIMIT_MS, polling: 500 });
-  const ranFor = (Date.now() - started) / 1000 - pageReady;
+    await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
+    await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
+    // Done when no cell waits ([*]), some ran, and the kernel is idle again; after an error,
+    // JupyterLab drops the cells still queued, so not every cell need have run.
+    const prompts = page.locator('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt');
+    await page.waitForFunction(
+      () => {
+        const texts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')).map(
+          (p) => p.textContent ?? '',
+        );
+        return (
+          texts.some((t) => /\[\d+\]/.test(t)) &&
+          !texts.some((t) => t.includes('[*]')) &&
+          /\|\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.textContent ?? '')
+        );
+      },
+      undefined,
+      { timeout: RUN_ALL_LIMIT_MS, polling: 500 },
+    );
+    const ranFor = (Date.now() - started) / 1000 - pageReady;
 
-  // A screenshot of the whole executed notebook, whatever happens below.
-  const height = Math.max(...await page.locator('.jp-Notebook, .jp-WindowedPanel-outer, .jp-WindowedPanel-viewport')
-    .evaluateAll((els) => els.map((el) => el.scrollHeight)));
-  await page.setViewportSize({ width: 1280, height: Math.min(Math.max(height + 200, 1000), 16_000) });
-  await page.waitForTimeout(500);
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const shot = path.join(ARTIFACTS, `${path.basename(NOTEBOOK, '.ipynb')}.png`);
-  await page.screenshot({ path: shot });
-  // And one of the training cell's outputs: progress line, accuracy chart, the epoch lines.
-  const trainingOutput = page.locator('.jp-OutputArea-output', { hasText: /\b4 Train accuracy:/ });
-  if (await trainingOutput.count() > 0) {
-    await page.setViewportSize({ width: 1280, height: 1000 });
-    await page.waitForTimeout(300);
-    await trainingOutput.first().evaluate((el) => el.scrollIntoView({ block: 'end' }));
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(ARTIFACTS, `${path.basename(NOTEBOOK, '.ipynb')}-training.png`) });
-  }
+    // A screenshot of the whole executed notebook, whatever happens below.
+    const height = Math.max(
+      ...(await page
+        .locator('.jp-Notebook, .jp-WindowedPanel-outer, .jp-WindowedPanel-viewport')
+        .evaluateAll((els) => els.map((el) => el.scrollHeight))),
+    );
+    await page.setViewportSize({ width: 1280, height: Math.min(Math.max(height + 200, 1000), 16_000) });
+    await page.waitForTimeout(500);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = path.join(ARTIFACTS, `${path.basename(NOTEBOOK, '.ipynb')}.png`);
+    await page.screenshot({ path: shot });
+    // And one of the training cell's outputs: progress line, accuracy chart, the epoch lines.
+    const trainingOutput = page.locator('.jp-OutputArea-output', { hasText: /\b4 Train accuracy:/ });
+    if ((await trainingOutput.count()) > 0) {
+      await page.setViewportSize({ width: 1280, height: 1000 });
+      await page.waitForTimeout(300);
+      await trainingOutput.first().evaluate((el) => el.scrollIntoView({ block: 'end' }));
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(ARTIFACTS, `${path.basename(NOTEBOOK, '.ipynb')}-training.png`) });
+    }
 
-  // JupyterLab renders an error output (and stderr text) as application/vnd.jupyter.stderr:
-  // a clean run shows neither.
-  const errors = await page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').allTextContents();
-  assert.deepEqual(errors, [], `Expected no error output, got ${errors.length}:\n${errors.join('\n---\n')}`);
-  const ran = (await prompts.allTextContents()).filter((t) => /\[\d+\]/.test(t)).length;
-  assert.equal(ran, codeCells, `Expected all ${codeCells} code cells to have run, got ${ran}`);
+    // JupyterLab renders an error output (and stderr text) as application/vnd.jupyter.stderr:
+    // a clean run shows neither.
+    const errors = await page
+      .locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+      .allTextContents();
+    assert.deepEqual(errors, [], `Expected no error output, got ${errors.length}:\n${errors.join('\n---\n')}`);
+    const ran = (await prompts.allTextContents()).filter((t) => /\[\d+\]/.test(t)).length;
+    assert.equal(ran, codeCells, `Expected all ${codeCells} code cells to have run, got ${ran}`);
 
-  const text = (await page.locator('.jp-OutputArea-output').allTextContents()).join('\n');
-  const epochs = [...text.matchAll(EPOCH_LINE)].map((m) => Number(m[1]));
-  assert.deepEqual(epochs, [0, 1, 2, 3, 4], `Expected the five per-epoch lines, got:\n${text.match(EPOCH_LINE)?.join('\n') ?? '(none)'}`);
+    const text = (await page.locator('.jp-OutputArea-output').allTextContents()).join('\n');
+    const epochs = [...text.matchAll(EPOCH_LINE)].map((m) => Number(m[1]));
+    assert.deepEqual(
+      epochs,
+      [0, 1, 2, 3, 4],
+      `Expected the five per-epoch lines, got:\n${text.match(EPOCH_LINE)?.join('\n') ?? '(none)'}`,
+    );
 
-  const stored = JSON.parse(fs.readFileSync(NOTEBOOK, 'utf8')) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
-  const storedCharts = stored.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data?.[PLOTLY_MIME] !== undefined).length;
-  // jupyterlab-plotly's output widget is itself the .js-plotly-plot element.
-  const charts = page.locator('.jp-OutputArea .js-plotly-plot');
-  const rendered = await charts.evaluateAll((els) => els.map((el) => el.querySelector('svg.main-svg') !== null));
-  assert.ok(storedCharts > 0, `Expected the stored notebook to hold Plotly outputs, got none`);
-  assert.deepEqual(rendered, new Array<boolean>(storedCharts).fill(true),
-    `Expected ${storedCharts} Plotly chart(s), each with an SVG inside, got ${JSON.stringify(rendered)}`);
+    const stored = JSON.parse(fs.readFileSync(NOTEBOOK, 'utf8')) as {
+      cells: { outputs?: { data?: Record<string, unknown> }[] }[];
+    };
+    const storedCharts = stored.cells
+      .flatMap((c) => c.outputs ?? [])
+      .filter((o) => o.data?.[PLOTLY_MIME] !== undefined).length;
+    // jupyterlab-plotly's output widget is itself the .js-plotly-plot element.
+    const charts = page.locator('.jp-OutputArea .js-plotly-plot');
+    const rendered = await charts.evaluateAll((els) => els.map((el) => el.querySelector('svg.main-svg') !== null));
+    assert.ok(storedCharts > 0, `Expected the stored notebook to hold Plotly outputs, got none`);
+    assert.deepEqual(
+      rendered,
+      new Array<boolean>(storedCharts).fill(true),
+      `Expected ${storedCharts} Plotly chart(s), each with an SVG inside, got ${JSON.stringify(rendered)}`,
+    );
 
-  // The accuracy chart is redrawn in place after each epoch (lib/display.ts liveFigure):
-  // the page, not just the stored notebook, must end showing all five epochs.
-  const titles = await page.locator('.jp-OutputArea .js-plotly-plot .gtitle').allTextContents();
-  const accuracyTitles = titles.filter((t) => t.startsWith('Accuracy per epoch'));
-  if (accuracyTitles.length > 0) {
-    assert.deepEqual(accuracyTitles, ['Accuracy per epoch (5 of 5)'],
-      `Expected the live accuracy chart to end at 5 of 5 epochs, got ${JSON.stringify(accuracyTitles)}`);
-  }
+    // The accuracy chart is redrawn in place after each epoch (lib/display.ts liveFigure):
+    // the page, not just the stored notebook, must end showing all five epochs.
+    const titles = await page.locator('.jp-OutputArea .js-plotly-plot .gtitle').allTextContents();
+    const accuracyTitles = titles.filter((t) => t.startsWith('Accuracy per epoch'));
+    if (accuracyTitles.length > 0) {
+      assert.deepEqual(
+        accuracyTitles,
+        ['Accuracy per epoch (5 of 5)'],
+        `Expected the live accuracy chart to end at 5 of 5 epochs, got ${JSON.stringify(accuracyTitles)}`,
+      );
+    }
 
-  assert.equal(sha256(NOTEBOOK), notebookHash, `Expected ${NOTEBOOK} unchanged by the test run, it was rewritten`);
-  console.log(`e2e: page with kernel idle in ${pageReady.toFixed(1)} s; Run All took ${ranFor.toFixed(1)} s; ` +
-    `${codeCells} code cells, ${storedCharts} chart(s); screenshot ${path.relative(ROOT, shot)}`);
-});
+    assert.equal(sha256(NOTEBOOK), notebookHash, `Expected ${NOTEBOOK} unchanged by the test run, it was rewritten`);
+    console.log(
+      `e2e: page with kernel idle in ${pageReady.toFixed(1)} s; Run All took ${ranFor.toFixed(1)} s; ` +
+        `${codeCells} code cells, ${storedCharts} chart(s); screenshot ${path.relative(ROOT, shot)}`,
+    );
+  },
+);
