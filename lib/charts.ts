@@ -335,7 +335,7 @@ export function confusionCounts(labels: Int32Array, predictions: Int32Array, nCl
       `Expected \`labels\` and \`predictions\` to have the same length, got ${labels.length} and ${predictions.length}`,
     );
   }
-  const counts = [...Array(nClasses)].map(() => new Array<number>(nClasses).fill(0));
+  const counts = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
   for (let i = 0; i < labels.length; i++) {
     const t = labels[i] ?? -1;
     const p = predictions[i] ?? -1;

@@ -78,7 +78,7 @@ export class DataSet {
       throw new Error(`Expected \`batchSize\` to be an integer in 1..${n} (numExamples), got ${batchSize}`);
     }
     const batch: Batch = { images: new Float32Array(batchSize * imageSize), labels: new Int32Array(batchSize) };
-    let start = this.indexInEpoch;
+    const start = this.indexInEpoch;
     if (this.epochs === 0 && start === 0 && shuffle) shuffleInPlace(this.order, this.rng);
     if (start + batchSize > n) {
       this.epochs += 1;
@@ -87,7 +87,6 @@ export class DataSet {
       // Shuffling the index array in place composes with the previous order, as TF's
       // `self._images = self.images[perm]` does on its already permuted copy.
       if (shuffle) shuffleInPlace(this.order, this.rng);
-      start = 0;
       this.indexInEpoch = batchSize - rest;
       this.copyRows(batch, rest, 0, batchSize - rest);
     } else {
@@ -244,8 +243,8 @@ async function locate(dir: string, name: string): Promise<string | null> {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT') continue;
-      if (err.code === 'ENOTDIR') throw new Error(`Expected ${dir} to be a directory, found a file`, { cause: err });
-      throw new Error(`Expected ${candidate} to be readable, found ${err.message}`, { cause: err });
+      if (err.code === 'ENOTDIR') throw new Error(`Expected ${dir} to be a directory, found a file`, { cause: e });
+      throw new Error(`Expected ${candidate} to be readable, found ${err.message}`, { cause: e });
     }
   }
   return null;

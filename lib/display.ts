@@ -39,6 +39,8 @@ interface TslabJupyter {
  * lib/, so this is the very function `display.raw` calls.
  */
 function kernelWriter(): DisplayWriter {
+  // tslab glue: an untyped internal module, loaded only when a cell first displays something.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const jupyter = require('tslab/dist/jupyter') as TslabJupyter;
   const write = jupyter.lastWriteDisplayData;
   if (typeof write !== 'function') {

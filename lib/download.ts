@@ -307,8 +307,7 @@ export async function installGzipped(source: string, dest: string, checksum: Che
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     // A system error (no space, no permission) is about the copy, not the checksum.
-    if (err.code !== undefined)
-      throw new Error(`Could not write ${dest} from ${source}: ${err.message}`, { cause: err });
+    if (err.code !== undefined) throw new Error(`Could not write ${dest} from ${source}: ${err.message}`, { cause: e });
     throw err;
   } finally {
     await handle?.close().catch(() => undefined);

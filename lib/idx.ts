@@ -235,7 +235,7 @@ async function streamIdx(file: string, assembler: IdxAssembler): Promise<void> {
     handle = await fs.promises.open(file, 'r');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new Error(`Expected ${file} to be a readable file, found ${describeReadError(err)}`, { cause: err });
+    throw new Error(`Expected ${file} to be a readable file, found ${describeReadError(err)}`, { cause: e });
   }
   const raw = handle.createReadStream({ highWaterMark: CHUNK_BYTES });
   const gzip = file.endsWith('.gz');
@@ -248,10 +248,10 @@ async function streamIdx(file: string, assembler: IdxAssembler): Promise<void> {
     const err = e as NodeJS.ErrnoException;
     if (!(err instanceof Error) || (err.code === undefined && err.syscall === undefined)) throw err;
     if (err.syscall !== undefined) {
-      throw new Error(`Expected ${file} to be a readable file, found ${describeReadError(err)}`, { cause: err });
+      throw new Error(`Expected ${file} to be a readable file, found ${describeReadError(err)}`, { cause: e });
     }
     throw new Error(`Expected ${file} to be complete, valid gzip data, found a corrupt stream: ${err.message}`, {
-      cause: err,
+      cause: e,
     });
   } finally {
     source.destroy();

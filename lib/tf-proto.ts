@@ -119,5 +119,7 @@ export interface TfProto {
   readonly SavedModel: (new () => SavedModel) & { deserializeBinary(bytes: Uint8Array): SavedModel };
 }
 
-// tfjs-node's own kernel backend loads this module too, so requiring it adds nothing.
+// tfjs-node's own kernel backend loads this module too, so requiring it adds nothing. It is
+// generated JavaScript without type declarations: the interfaces above type the part used.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const tfProto = require('@tensorflow/tfjs-node/dist/proto/api_pb') as TfProto;

@@ -170,6 +170,11 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
+function packageVersion(name: string): string {
+  const file = require.resolve(`${name}/package.json`);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -224,7 +229,7 @@ async function trainOurs(options: Options): Promise<void> {
     testSize: numExamples,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     settings:
-      `tfjs-node ${require('@tensorflow/tfjs-node/package.json').version}, each step one TF graph ` +
+      `tfjs-node ${packageVersion('@tensorflow/tfjs-node')}, each step one TF graph ` +
       `(hand-written BPTT + Adam), ${options.shards ?? defaultShards()} shard(s), ` +
       ['TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS', 'TF_ENABLE_ONEDNN_OPTS']
         .map((v) => `${v}=${process.env[v]}`)

@@ -100,7 +100,9 @@ function pythonSays(python: string, code: string, env: NodeJS.ProcessEnv): strin
   try {
     return execFileSync(python, ['-c', code], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   } catch (e) {
-    throw new Error(`Expected \`${python} -c "${code}"\` to run, got ${(e as Error).message.split('\n')[0]}`);
+    throw new Error(`Expected \`${python} -c "${code}"\` to run, got ${(e as Error).message.split('\n')[0]}`, {
+      cause: e,
+    });
   }
 }
 

@@ -117,7 +117,9 @@ export async function renderNotebookPlots(notebookPath: string, browser?: Browse
   try {
     nb = JSON.parse(text) as Notebook;
   } catch (err) {
-    throw new Error(`Expected ${notebookPath} to be a notebook (JSON), got a parse error: ${(err as Error).message}`);
+    throw new Error(`Expected ${notebookPath} to be a notebook (JSON), got a parse error: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (!Array.isArray(nb.cells)) {
     throw new Error(`Expected ${notebookPath} to have a \`cells\` array (nbformat 4), got ${typeof nb.cells}`);

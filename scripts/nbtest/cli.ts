@@ -61,7 +61,7 @@ export function parseCli(argv: string[]): Cli {
       },
     });
   } catch (e) {
-    throw new Error(`${(e as Error).message} (see --help)`);
+    throw new Error(`${(e as Error).message} (see --help)`, { cause: e });
   }
   const { values, positionals } = parsed;
   const timeout = values.timeout ?? '300';

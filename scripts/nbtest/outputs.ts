@@ -65,6 +65,7 @@ function applyControlChars(text: string): string {
   let s = text;
   for (let prev = ''; prev !== s;) {
     prev = s;
+    // eslint-disable-next-line no-control-regex -- the backspace character is what this removes
     s = s.replace(/[^\n\x08]\x08/, '');
   }
   return s.replace(/(^|\n)[^\n]*\r(?=[^\n])/g, '$1');

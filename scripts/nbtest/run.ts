@@ -63,7 +63,7 @@ export function readCells(notebook: string): StoredCell[] {
   try {
     parsed = JSON.parse(fs.readFileSync(notebook, 'utf8')) as { cells?: unknown };
   } catch (e) {
-    throw new Error(`Expected ${notebook} to be a notebook (JSON), got ${(e as Error).message}`);
+    throw new Error(`Expected ${notebook} to be a notebook (JSON), got ${(e as Error).message}`, { cause: e });
   }
   if (!Array.isArray(parsed.cells))
     throw new Error(`Expected ${notebook} to have a \`cells\` array, got ${typeof parsed.cells}`);

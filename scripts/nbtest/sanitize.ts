@@ -56,6 +56,7 @@ export function parseSanitizeConfig(text: string, file = 'sanitizer file'): Sani
       } catch (e) {
         throw new Error(
           `${where(i)}: expected \`regex:\` to be a valid regular expression, got ${JSON.stringify(pattern)} (${(e as Error).message})`,
+          { cause: e },
         );
       }
       const replace = pythonReplacementToJs(next.slice(REPLACE.length));

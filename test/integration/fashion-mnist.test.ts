@@ -51,7 +51,7 @@ test('validation is the first 5000 images of the training file, train the rest',
   assert.deepEqual(fashion.train.labels, fileLabels.subarray(5000));
 });
 
-test('one Extracting line per file, in TF read order, with the directory joined as os.path.join does', async () => {
+test('one Extracting line per file, in TF read order, with the directory joined as os.path.join does', () => {
   assert.deepEqual(fashionLog, [
     `Extracting ${fashionDir}/train-images-idx3-ubyte.gz`,
     `Extracting ${fashionDir}/train-labels-idx1-ubyte.gz`,

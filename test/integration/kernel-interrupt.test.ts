@@ -29,7 +29,7 @@ test(
     // prev_size") right after the interrupt: 7 of 32 tries. Since a step is one graph
     // call it has not happened (0 of 40), but the cause was never pinned down. A dead
     // kernel alone is therefore retried, and said, while every other failure fails at once.
-    let out = '';
+    let out: string;
     for (let attempt = 1; ; attempt++) {
       const probe = spawnSync(
         path.join(ROOT, '.venv/bin/python'),

@@ -2,7 +2,7 @@
 // kernel, then the real tslab kernel through Jupyter on the tiny notebooks in test/notebooks/,
 // and real nbval on the same notebooks, cell by cell.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -42,16 +42,20 @@ test(
       fs.writeFileSync(file, JSON.stringify(tinyNotebook()));
       assert.equal(await renderNotebookPlots(file), 1);
 
-      const nb = JSON.parse(fs.readFileSync(file, 'utf8'));
-      const out = nb.cells[1].outputs[1];
-      const png = Buffer.from(out.data['image/png'], 'base64');
+      interface Output {
+        data?: Record<string, { data?: unknown } | string | undefined>;
+        metadata: Record<string, { alt?: string } | undefined>;
+      }
+      const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: { outputs: Output[] }[] };
+      const out = nb.cells[1]!.outputs[1]!;
+      const png = Buffer.from(out.data?.['image/png'] as string, 'base64');
       assert.deepEqual(png.subarray(0, 8), PNG_MAGIC);
       // IHDR: width and height, big-endian, right after the signature and chunk header.
       assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [700, 380]);
       assert.ok(png.length > 5_000 && png.length < 500_000, `PNG of ${png.length} bytes`);
-      assert.ok(out.data[PLOTLY_MIME].data, 'the Plotly JSON stays');
-      assert.equal(out.metadata['image/png'].alt, 'Chart: Accuracy per epoch (1 of 5)');
-      assert.equal(nb.cells[1].outputs[0].data, undefined, 'a stream output is left alone');
+      assert.ok((out.data?.[PLOTLY_MIME] as { data?: unknown }).data, 'the Plotly JSON stays');
+      assert.equal(out.metadata['image/png']?.alt, 'Chart: Accuracy per epoch (1 of 5)');
+      assert.equal(nb.cells[1]!.outputs[0]!.data, undefined, 'a stream output is left alone');
 
       const once = fs.readFileSync(file, 'utf8');
       await renderNotebookPlots(file);

