@@ -54,10 +54,10 @@ export function kernelSpec(displayName: string, node: string = process.execPath,
     language: 'typescript',
     // One intra-op thread: the RNN's ops are too small to split (a training step is slower
     // with two). Inter-op threads stay at TensorFlow's default, one per core: they run the
-    // shards of each batch side by side (lib/training-graph.ts). oneDNN's kernels, which
-    // TensorFlow turns on by itself only on CPUs with AVX-512 or AMX, do the step's small matMuls
-    // in less CPU time; TensorFlow reads the setting once, when it loads, so it goes here.
-    env: { TF_NUM_INTRAOP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2', TF_ENABLE_ONEDNN_OPTS: '1' },
+    // shards of each batch side by side (lib/training-graph.ts). TensorFlow's own choice of
+    // oneDNN stays: forcing it on changes the float rounding of every step, and so the stored
+    // outputs' training run.
+    env: { TF_NUM_INTRAOP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
   };
 }
 
