@@ -73,11 +73,7 @@ describe('npm run kernel:install', () => {
         env: Record<string, string>;
       };
       assert.equal(spec.argv[0], process.execPath);
-      assert.deepEqual(spec.env, {
-        TF_NUM_INTRAOP_THREADS: '1',
-        TF_CPP_MIN_LOG_LEVEL: '2',
-        TF_ENABLE_ONEDNN_OPTS: '1',
-      });
+      assert.deepEqual(spec.env, { TF_NUM_INTRAOP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2' });
 
       // Started as Jupyter starts it for a notebook in notebooks/: that folder is the kernel's cwd.
       const cell =
