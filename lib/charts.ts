@@ -14,6 +14,7 @@ import {
   FONT,
   MUTED,
   PAGE,
+  chartTitle,
   round,
   type Annotation,
   type Axis,
@@ -83,12 +84,7 @@ export function accuracyFigure(history: EpochResult[], nEpochs: number): Figure 
       ),
     ],
     layout: {
-      title: {
-        text: `Accuracy per epoch <span style="color:${MUTED};font-size:13px">(${done} of ${nEpochs})</span>`,
-        x: 0.02,
-        xanchor: 'left',
-        font: { ...FONT, size: 16 },
-      },
+      title: chartTitle('Accuracy per epoch', `${done} of ${nEpochs}`),
       width: 700,
       height: 380,
       ...PAGE,
@@ -186,13 +182,10 @@ export function beliefFigure(digits: DigitBelief[], classNames?: string[]): Figu
   const annotations: Annotation[] = [];
   const layout: Layout = {
     title: {
-      text: `How the belief forms, row by row <span style="color:${MUTED};font-size:13px">(the digit, and the class probabilities after each row read)</span>`,
-      x: 0.02,
-      xanchor: 'left',
+      ...chartTitle('How the belief forms, row by row', 'the digit, and the class probabilities after each row read'),
       y: 0.985,
       yref: 'container',
       yanchor: 'top',
-      font: { ...FONT, size: 16 },
     },
     width: plotW + margin.l + margin.r,
     height: plotH + margin.t + margin.b,
@@ -397,12 +390,7 @@ export function confusionFigure(
       },
     ],
     layout: {
-      title: {
-        text: `Confusion matrix on ${n} test images <span style="color:${MUTED};font-size:13px">(accuracy ${n === 0 ? '–' : (correct / n).toFixed(3)})</span>`,
-        x: 0.02,
-        xanchor: 'left',
-        font: { ...FONT, size: 16 },
-      },
+      title: chartTitle(`Confusion matrix on ${n} test images`, `accuracy ${n === 0 ? '–' : (correct / n).toFixed(3)}`),
       width: side + margin.l + margin.r,
       height: side + margin.t + margin.b,
       ...PAGE,
@@ -517,12 +505,10 @@ export function rowGradientFigure(chart: RowGradientChart): Figure {
   const low = Math.floor(Math.log10(Math.min(...all)) * 2) / 2;
   const high = Math.ceil(Math.log10(Math.max(...all)) * 2) / 2;
   const layout: Layout = {
-    title: {
-      text: `How much of the loss's gradient reaches each row <span style="color:${MUTED};font-size:13px">(mean ‖∂loss/∂h<sub>t</sub>‖ over ${chart.nExamples} test digits)</span>`,
-      x: 0.02,
-      xanchor: 'left',
-      font: { ...FONT, size: 16 },
-    },
+    title: chartTitle(
+      "How much of the loss's gradient reaches each row",
+      `mean ‖∂loss/∂h<sub>t</sub>‖ over ${chart.nExamples} test digits`,
+    ),
     width: plotW + margin.l + margin.r,
     height: plotH + margin.t + margin.b,
     ...PAGE,

@@ -211,6 +211,12 @@ export const MUTED = '#6b7280';
 export const CONFIG: Config = { displaylogo: false, displayModeBar: 'hover' };
 
 /** Rounds to `digits` decimals; keeps the stored JSON short and stable across runs. */
+/** A chart's title at the top left: the main words, then an optional muted note in parentheses. */
+export function chartTitle(text: string, note?: string): NonNullable<Layout['title']> {
+  const tail = note === undefined ? '' : ` <span style="color:${MUTED};font-size:13px">(${note})</span>`;
+  return { text: text + tail, x: 0.02, xanchor: 'left', font: { ...FONT, size: 16 } };
+}
+
 export function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;

@@ -10,6 +10,7 @@ import {
   FONT,
   MUTED,
   PAGE,
+  chartTitle,
   round,
   type Annotation,
   type Figure,
@@ -317,7 +318,7 @@ export function rnnUnrolledFigure(
   return {
     data,
     layout: {
-      title: { text: 'A basic RNN reads the digit row by row', x: 0.02, xanchor: 'left', font: { ...FONT, size: 16 } },
+      title: chartTitle('A basic RNN reads the digit row by row'),
       width: Math.round((xRange[1] - xRange[0]) * unit) + margin.l + margin.r,
       height: Math.round((yRange[1] - yRange[0]) * unit) + margin.t + margin.b,
       ...PAGE,
