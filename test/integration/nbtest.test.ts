@@ -182,18 +182,7 @@ describe('the notebook driver', () => {
     );
     assert.ok(Date.now() - started < 5000, 'the driver is stopped, not waited for');
     // The command line reports it as that notebook's failure and exits 1, no stack trace.
-    const cli = await spawnText(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(ROOT, 'scripts', 'nbtest', 'cli.ts'),
-        '--python',
-        python,
-        path.join(NOTEBOOKS, 'wrong-output.ipynb'),
-      ],
-      process.env,
-    );
+    const cli = await runCli(python, 'wrong-output.ipynb', process.env);
     assert.equal(cli.status, 1, cli.output);
     assert.match(cli.output, /^FAIL .*wrong-output\.ipynb: Expected every line .* got "hello from sitecustomize"/m);
     assert.doesNotMatch(cli.output, /^\s+at /m);
@@ -251,18 +240,7 @@ describe('on the real tslab kernel', { concurrency: 2 }, () => {
   });
 
   test('a deliberately wrong stored output fails, and the CLI exits 1 with a diff', async () => {
-    const cli = await spawnText(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(ROOT, 'scripts', 'nbtest', 'cli.ts'),
-        '--python',
-        PYTHON,
-        path.join(NOTEBOOKS, 'wrong-output.ipynb'),
-      ],
-      env,
-    );
+    const cli = await runCli(PYTHON, 'wrong-output.ipynb', env);
     assert.equal(cli.status, 1, cli.output);
     assert.match(cli.output, /FAIL .*wrong-output\.ipynb cell 1: "console\.log\(1 \+ 1\);"\n.*\n.*\n {4}- 3\n {4}\+ 2/);
   });
@@ -360,6 +338,16 @@ describe('on the real tslab kernel', { concurrency: 2 }, () => {
 
 type Mode = 'strict' | 'lax';
 type Verdict = 'passed' | 'failed' | 'skipped';
+
+/** The runner's command line on one fixture notebook, with `python` as its Jupyter side. */
+function runCli(
+  python: string,
+  notebook: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; output: string }> {
+  const cli = path.join(ROOT, 'scripts', 'nbtest', 'cli.ts');
+  return spawnText(process.execPath, ['--import', 'tsx', cli, '--python', python, path.join(NOTEBOOKS, notebook)], env);
+}
 
 function spawnText(
   command: string,
