@@ -17,10 +17,12 @@ from jupyter_client.manager import start_new_kernel
 NOTEBOOK = sys.argv[1]
 FULL_EPOCH = "Math.floor(mnist.train.numExamples / batchSize)"
 STEP = "await monitor.step();"
-SUBSET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "mnist-subset")
+SUBSET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "mnist-subset")
 
 
 def main():
+    # A missing folder would not fail: readDataSets would fill it with all of MNIST.
+    assert os.path.isdir(SUBSET), f"expected the MNIST subset in {SUBSET}, found no such folder"
     nb = json.load(open(NOTEBOOK))
     codes = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     training = next(c for c in codes if "await runExclusive(" in c)
