@@ -128,6 +128,16 @@ function get(url: string, timeoutMs: number, redirects = 5): Promise<http.Incomi
   });
 }
 
+/**
+ * Flushes and closes `handle` (open on `tmp`), then renames `tmp` to `dest`: the bytes are on
+ * disk before the rename makes them visible, so a crash cannot leave a short file at `dest`.
+ */
+async function syncAndRename(handle: fs.promises.FileHandle, tmp: string, dest: string): Promise<void> {
+  await handle.sync();
+  await handle.close();
+  await fs.promises.rename(tmp, dest);
+}
+
 async function removeQuietly(file: string): Promise<void> {
   await fs.promises.rm(file, { force: true });
 }
@@ -204,11 +214,8 @@ async function fetchVerified(
     if (checksum.md5 !== undefined && md5Hex !== checksum.md5.toLowerCase()) {
       throw new AttemptError(`expected MD5 ${checksum.md5}, found ${md5Hex}`, true);
     }
-    // On disk before the rename makes it visible, so a crash cannot leave a short file.
-    await handle.sync();
-    await handle.close();
+    await syncAndRename(handle, tmp, dest);
     handle = undefined;
-    await fs.promises.rename(tmp, dest);
     renamed = true;
     return received;
   } catch (e) {
@@ -296,12 +303,9 @@ export async function installGzipped(source: string, dest: string, checksum: Che
     if (checksum.md5 !== undefined && md5Hex !== checksum.md5.toLowerCase()) {
       throw new Error(`Expected ${source} to have MD5 ${checksum.md5}, found ${md5Hex}`);
     }
-    // On disk before the rename makes it visible, so a crash cannot leave a short file.
     handle = await fs.promises.open(tmp, 'r+');
-    await handle.sync();
-    await handle.close();
+    await syncAndRename(handle, tmp, dest);
     handle = undefined;
-    await fs.promises.rename(tmp, dest);
     renamed = true;
     return size;
   } catch (e) {
