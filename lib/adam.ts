@@ -8,10 +8,11 @@
  *   v     = v + (g^2 - v) * (1 - beta2)
  *   w     = w - alpha * m / (sqrt(v) + epsilon)
  *
- * The update is part of the training graph (lib/training-graph.ts), so it
- * costs no extra call into TensorFlow; m and v are float32 like TF-1's slots.
+ * The update is TensorFlow's own ResourceApplyAdam kernel, the one TF-1's
+ * AdamOptimizer runs, inside the training graph (lib/training-graph.ts); m and
+ * v are float32 variables there like TF-1's slots, and so are beta1^t and
+ * beta2^t. This module holds the settings.
  */
-import { GraphOps, Output } from './tf-graph';
 
 export interface AdamConfig {
   learningRate: number;
@@ -33,28 +34,4 @@ export function adamConfig(config: AdamConfig): Required<AdamConfig> {
   }
   if (!(epsilon >= 0)) throw new Error(`Expected \`epsilon\` to be a non-negative number, got ${epsilon}`);
   return { learningRate, beta1, beta2, epsilon };
-}
-
-/** The step size of update number `t` (from 1): TF-1's lr_t. */
-export function adamAlpha(config: Required<AdamConfig>, t: number): number {
-  return (config.learningRate * Math.sqrt(1 - config.beta2 ** t)) / (1 - config.beta1 ** t);
-}
-
-/**
- * Adds TF-1's ApplyAdam to a graph, for one vector of parameters.
- * @param state `w`, `m`, `v` and the gradient `g`, each [n]; `alpha` a scalar (see `adamAlpha`)
- * @returns the new `w`, `m` and `v`, each [n]
- */
-export function adamUpdate(
-  ops: GraphOps,
-  constant: (value: number) => Output,
-  config: Required<AdamConfig>,
-  state: { w: Output; m: Output; v: Output; g: Output; alpha: Output },
-): { w: Output; m: Output; v: Output } {
-  const { w, m, v, g, alpha } = state;
-  // 1 - beta as float32 arithmetic gives it, as in ApplyAdam's kernel (exact: Sterbenz).
-  const m1 = ops.add(m, ops.mul(ops.sub(g, m), constant(1 - Math.fround(config.beta1))));
-  const v1 = ops.add(v, ops.mul(ops.sub(ops.square(g), v), constant(1 - Math.fround(config.beta2))));
-  const w1 = ops.sub(w, ops.div(ops.mul(m1, alpha), ops.add(ops.sqrt(v1), constant(config.epsilon))));
-  return { w: w1, m: m1, v: v1 };
 }

@@ -11,15 +11,17 @@
  * forward pass, the backward pass written out by hand and Adam, built once
  * as a TensorFlow graph (lib/training-graph.ts) and run as one call per
  * batch, because on a model this small the time goes into the number of
- * TensorFlow calls as much as into arithmetic.
+ * TensorFlow calls as much as into arithmetic. That graph's session holds the
+ * variables it trains, as TF-1's does; the model's tfjs variables are copies
+ * that are brought up to date when they are read through the model.
  */
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-node';
-import { adamAlpha, adamConfig } from './adam';
+import { adamConfig } from './adam';
 import { positiveInteger } from './checks';
 import { createRng, randomSeed } from './random';
 import { createSession } from './tf-graph';
-import { parameterCount, trainingGraph } from './training-graph';
+import { trainingGraph, VARIABLES } from './training-graph';
 
 /**
  * TF-1's default initialiser for `get_variable` and `fully_connected`
@@ -228,12 +230,17 @@ export interface Model {
   accuracy(x: Images, y: Labels): number;
   /** @returns [batch] the predicted classes */
   predict(x: Images): Int32Array;
-  /** The trainable variables, in TF-1's order: kernel, bias, weights, biases. */
+  /**
+   * The trainable variables, in TF-1's order: kernel, bias, weights, biases.
+   * Training updates them in TensorFlow's session; reading them through the
+   * model (here, `basicCell`, `logitsLayer` or any method) brings these tfjs
+   * copies up to date, and a value assigned to one is what the next step
+   * starts from. A reference kept from before a training step still shows the
+   * old value until the model is read again.
+   */
   readonly variables: readonly tf.Variable[];
   dispose(): void;
 }
-
-const STATE_OUTPUTS = ['newKernel', 'newBias', 'newWeights', 'newBiases', 'newM', 'newV'];
 
 /** Builds the seed's In[4]: cell, dynamic RNN, logits, loss, Adam, accuracy. */
 export function createModel(config: ModelConfig): Model {
@@ -248,19 +255,81 @@ export function createModel(config: ModelConfig): Model {
   // Different streams for the two layers, both fixed by one seed. Math.imul keeps the low
   // 32 bits of the product exactly, where a float product loses them for large seeds.
   const seed2 = config.seed === undefined ? undefined : (Math.imul(config.seed, 2654435761) + 1) >>> 0;
-  const basicCell = basicRNNCell({ numUnits: nNeurons, inputSize: nInputs, seed: config.seed });
-  const logitsLayer = fullyConnected({ inputSize: nNeurons, numOutputs: nOutputs, activationFn: null, seed: seed2 });
-  const variables = [basicCell.kernel, basicCell.bias, logitsLayer.weights, logitsLayer.biases];
-  // Adam's moments: non-trainable float32 variables like TF-1's slots (so tf.disposeVariables()
-  // frees them too), given the graph's outputs at every step.
-  const size = parameterCount(config);
-  const [m, v] = [0, 1].map(() => tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([size]), false))) as [
-    tf.Variable<tf.Rank.R1>,
-    tf.Variable<tf.Rank.R1>,
-  ];
-  // What a training step updates, in the order of the graph's outputs STATE_OUTPUTS.
-  const state: tf.Variable[] = [...variables, m, v];
+  const cell = basicRNNCell({ numUnits: nNeurons, inputSize: nInputs, seed: config.seed });
+  const dense = fullyConnected({ inputSize: nNeurons, numOutputs: nOutputs, activationFn: null, seed: seed2 });
+  const variables: tf.Variable[] = [cell.kernel, cell.bias, dense.weights, dense.biases];
   let iterations = 0;
+
+  // Which values the session and the tfjs variables last agreed on, by each variable's data
+  // (assign gives a variable new data, so a changed one is seen), and whether the session
+  // has trained since.
+  let agreed: readonly object[] = [];
+  let sessionAhead = false;
+  const agree = () => (agreed = variables.map((v) => v.dataId));
+  /** Sends the variables assigned in tfjs since the session and they last agreed. */
+  function pushAssigned(): void {
+    const changed = VARIABLES.filter((_, i) => variables[i]!.dataId !== agreed[i]);
+    if (changed.length === 0) return;
+    const feeds: Record<string, tf.Tensor> = {};
+    changed.forEach((name) => (feeds[`${name}/value`] = variables[VARIABLES.indexOf(name)]!));
+    tf.dispose(
+      session.run(
+        feeds,
+        changed.map((name) => `${name}/assign`),
+      ),
+    );
+    agreed = variables.map((v, i) => (changed.includes(VARIABLES[i]!) ? v.dataId : agreed[i]!));
+  }
+  /** Makes the tfjs variables and the session agree: assigned in tfjs, then trained in the session. */
+  function sync(): void {
+    pushAssigned();
+    if (!sessionAhead) return;
+    // assign takes the fetched value's data without a copy; the variable keeps it alive.
+    session
+      .run(
+        {},
+        VARIABLES.map((name) => `${name}/read`),
+      )
+      .forEach((value, i) => {
+        variables[i]!.assign(value);
+        value.dispose();
+      });
+    agree();
+    sessionAhead = false;
+  }
+  {
+    const feeds: Record<string, tf.Tensor> = {};
+    VARIABLES.forEach((name, i) => (feeds[`${name}/value`] = variables[i]!));
+    tf.dispose(session.run(feeds, ['initialize']));
+    agree();
+  }
+  // The model's cell and layer read the session's latest values whenever they are used.
+  const basicCell: BasicRNNCell = {
+    numUnits: cell.numUnits,
+    inputSize: cell.inputSize,
+    get kernel() {
+      sync();
+      return cell.kernel;
+    },
+    get bias() {
+      sync();
+      return cell.bias;
+    },
+    call: (inputs, state) => (sync(), cell.call(inputs, state)),
+    dispose: () => cell.dispose(),
+  };
+  const logitsLayer: FullyConnected = {
+    get weights() {
+      sync();
+      return dense.weights;
+    },
+    get biases() {
+      sync();
+      return dense.biases;
+    },
+    apply: (inputs) => (sync(), dense.apply(inputs)),
+    dispose: () => dense.dispose(),
+  };
 
   /** Checks `x` and returns the number of images in it. */
   function batchOf(x: Images): number {
@@ -317,32 +386,45 @@ export function createModel(config: ModelConfig): Model {
     return { xs: xs as tf.Tensor3D[], ys: ys as tf.Tensor1D[] };
   }
 
-  function trainStep(x: Images, y: Labels): void {
+  /** The batch's shards under the training graph's input names; the caller disposes them. */
+  function shardFeeds(x: Images, y: Labels): Record<string, tf.Tensor> {
     const { xs, ys } = shardBatch(x, y);
-    const alpha = tf.scalar(adamAlpha(adam, iterations + 1));
+    const feeds: Record<string, tf.Tensor> = {};
+    xs.forEach((part, i) => {
+      feeds[`x${i}`] = part;
+      feeds[`y${i}`] = ys[i] as tf.Tensor1D;
+    });
+    return feeds;
+  }
+
+  function trainStep(x: Images, y: Labels): void {
+    const feeds = shardFeeds(x, y);
     try {
-      const [kernel, bias, weights, biases] = variables;
-      const feeds: Record<string, tf.Tensor> = {
-        kernel: kernel!,
-        bias: bias!,
-        weights: weights!,
-        biases: biases!,
-        m,
-        v,
-        alpha,
-      };
-      xs.forEach((part, i) => {
-        feeds[`x${i}`] = part;
-        feeds[`y${i}`] = ys[i] as tf.Tensor1D;
-      });
-      // assign takes the new value's data without a copy; the variable keeps it alive.
-      session.run(feeds, STATE_OUTPUTS).forEach((value, i) => {
-        (state[i] as tf.Variable).assign(value);
-        value.dispose();
-      });
+      pushAssigned();
+      tf.dispose(session.run(feeds, ['trainStep']));
+      sessionAhead = true;
       iterations += 1;
     } finally {
-      tf.dispose([alpha, ...xs, ...ys]);
+      tf.dispose(Object.values(feeds));
+    }
+  }
+
+  /**
+   * One of the training graph's scalars for a batch, from its forward pass alone: one call
+   * into TensorFlow with the shards side by side, where eager tfjs would make about 150.
+   */
+  function evaluate(x: Images, y: Labels, output: 'loss' | 'accuracy'): number {
+    const feeds = shardFeeds(x, y);
+    try {
+      pushAssigned();
+      const [value] = session.run(feeds, [output]) as [tf.Tensor];
+      try {
+        return value.dataSync()[0] as number;
+      } finally {
+        value.dispose();
+      }
+    } finally {
+      tf.dispose(Object.values(feeds));
     }
   }
 
@@ -355,21 +437,16 @@ export function createModel(config: ModelConfig): Model {
     get iterations() {
       return iterations;
     },
-    variables,
+    get variables() {
+      sync();
+      return variables;
+    },
     logits: (x) => withInputs(x, null, logitsOf),
     logitsPerStep: (x) =>
       withInputs(x, null, (xt) => tf.tidy(() => logitsLayer.apply(dynamicRnn(basicCell, xt).outputs))),
-    loss: (x, y) =>
-      withInputs(x, y, (xt, yt) =>
-        tf.tidy(
-          () => tf.mean(sparseSoftmaxCrossEntropyWithLogits(yt as tf.Tensor1D, logitsOf(xt))).dataSync()[0] as number,
-        ),
-      ),
+    loss: (x, y) => evaluate(x, y, 'loss'),
     trainStep,
-    accuracy: (x, y) =>
-      withInputs(x, y, (xt, yt) =>
-        tf.tidy(() => tf.mean(tf.cast(inTopK(logitsOf(xt), yt as tf.Tensor1D, 1), 'float32')).dataSync()[0] as number),
-      ),
+    accuracy: (x, y) => evaluate(x, y, 'accuracy'),
     predict: (x) =>
       withInputs(x, null, (xt) => {
         const classes = tf.tidy(() => tf.argMax(logitsOf(xt), 1));
@@ -380,9 +457,8 @@ export function createModel(config: ModelConfig): Model {
         }
       }),
     dispose: () => {
-      basicCell.dispose();
-      logitsLayer.dispose();
-      tf.dispose([m, v]);
+      cell.dispose();
+      dense.dispose();
       session.dispose();
     },
   };

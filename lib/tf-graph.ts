@@ -25,22 +25,26 @@ import type * as pb from './tf-proto';
 import { tfProto } from './tf-proto';
 
 /** The dtypes used here, under TensorFlow's names, with their tfjs names. */
-const DTYPES = { float: 'float32', int32: 'int32' } as const;
+const DTYPES = { float: 'float32', int32: 'int32', bool: 'bool' } as const;
 export type DType = keyof typeof DTYPES;
 
 /** TensorFlow's DataType enum value (types.proto) of `dtype`. */
 function dataType(dtype: DType): number {
-  return dtype === 'float' ? tfProto.DataType.DT_FLOAT : tfProto.DataType.DT_INT32;
+  return { float: tfProto.DataType.DT_FLOAT, int32: tfProto.DataType.DT_INT32, bool: tfProto.DataType.DT_BOOL }[dtype];
 }
 
 /** A node's output, in TensorFlow's `name:index` form. */
 export type Output = string & { readonly __output: unique symbol };
+
+/** A node run for its effect (it has no outputs), by name: what a control dependency names. */
+export type Target = string & { readonly __target: unique symbol };
 
 /** An attribute of a node (NodeDef.attr). */
 export type Attr =
   | { type: DType }
   | { i: number }
   | { b: boolean }
+  | { s: string }
   | { shape: number[] }
   | { tensor: { dtype: DType; shape: number[]; values: Float32Array | Int32Array } };
 
@@ -49,6 +53,8 @@ interface NodeDef {
   op: string;
   inputs: Output[];
   attrs: Record<string, Attr>;
+  /** Nodes that must have run before this one. */
+  after: Target[];
 }
 
 /** Builds a GraphDef: every method adds one node and returns its outputs. */
@@ -63,22 +69,40 @@ export class Graph {
    * @param name defaults to the op's name with a number, as in TF-1
    * @returns the node's first `numOutputs` outputs
    */
-  add(op: string, inputs: Output[], attrs: Record<string, Attr> = {}, numOutputs = 1, name?: string): Output[] {
-    let unique = name ?? op;
+  add(
+    op: string,
+    inputs: Output[],
+    attrs: Record<string, Attr> = {},
+    numOutputs = 1,
+    name?: string,
+    after: Target[] = [],
+  ): Output[] {
+    // Node names may not start with `_`, as internal ops' names such as _FusedMatMul do.
+    const base = op.replace(/^_+/, '');
+    let unique = name ?? base;
     if (this.names.has(unique)) {
       if (name !== undefined) throw new Error(`Graph: a node named ${name} already exists`);
       let n = 1;
-      while (this.names.has(`${op}_${n}`)) n++;
-      unique = `${op}_${n}`;
+      while (this.names.has(`${base}_${n}`)) n++;
+      unique = `${base}_${n}`;
     }
     this.names.add(unique);
-    this.nodes.push({ name: unique, op, inputs, attrs });
+    this.nodes.push({ name: unique, op, inputs, attrs, after });
     return Array.from({ length: numOutputs }, (_, i) => `${unique}:${i}` as Output);
   }
 
   /** One output of `op`. */
   op(op: string, inputs: Output[], attrs: Record<string, Attr> = {}, name?: string): Output {
     return this.add(op, inputs, attrs, 1, name)[0] as Output;
+  }
+
+  /**
+   * A node with no outputs, such as a variable's assignment: fetch it through `name(x, n, dtype, [target])`.
+   * @param after targets that must have run before it
+   */
+  target(op: string, inputs: Output[], attrs: Record<string, Attr> = {}, after: Target[] = []): Target {
+    const [output] = this.add(op, inputs, attrs, 1, undefined, after);
+    return (output as string).slice(0, -2) as Target;
   }
 
   /**
@@ -99,9 +123,12 @@ export class Graph {
     return this.op('Const', [], { dtype: { type: dtype }, value: { tensor: { dtype, shape, values: typed } } });
   }
 
-  /** Gives `x` a name to fetch it by (an Identity node). */
-  name(x: Output, name: string, dtype: DType = 'float'): Output {
-    const named = this.op('Identity', [x], { T: { type: dtype } }, name);
+  /**
+   * Gives `x` a name to fetch it by (an Identity node).
+   * @param after targets that fetching it runs first
+   */
+  name(x: Output, name: string, dtype: DType = 'float', after: Target[] = []): Output {
+    const [named] = this.add('Identity', [x], { T: { type: dtype } }, 1, name, after) as [Output];
     this.namedOutputs.set(name, dtype);
     return named;
   }
@@ -176,6 +203,57 @@ export function graphOps(g: Graph) {
         DstT: { type: 'float' },
       }),
     /**
+     * A float32 resource variable of the session, found by `name` (VarHandleOp): its value
+     * lasts from one run to the next, until the session is disposed.
+     * @returns its handle
+     */
+    variable: (name: string, shape: number[]) =>
+      g.op(
+        'VarHandleOp',
+        [],
+        { dtype: { type: 'float' }, shape: { shape }, container: { s: '' }, shared_name: { s: name } },
+        name,
+      ),
+    /** The value of the variable behind `handle`. */
+    readVariable: (handle: Output) => g.op('ReadVariableOp', [handle], { dtype: { type: 'float' } }),
+    /** Gives the variable behind `handle` the value `value`, after the targets `after`. */
+    assignVariable: (handle: Output, value: Output, after: Target[] = []) =>
+      g.target('AssignVariableOp', [handle, value], { dtype: { type: 'float' } }, after),
+    /**
+     * TF-1's Adam update of one variable and its two slots, in place (ResourceApplyAdam):
+     * lr_t = lr * sqrt(1 - beta2Power) / (1 - beta1Power); m += (grad - m) * (1 - beta1);
+     * v += (grad^2 - v) * (1 - beta2); var -= lr_t * m / (sqrt(v) + epsilon).
+     * Handles for `variable`, `m`, `v`; the rest are float32 scalars but `grad`, shaped like the variable.
+     */
+    applyAdam: (a: {
+      variable: Output;
+      m: Output;
+      v: Output;
+      beta1Power: Output;
+      beta2Power: Output;
+      learningRate: Output;
+      beta1: Output;
+      beta2: Output;
+      epsilon: Output;
+      grad: Output;
+    }) =>
+      g.target(
+        'ResourceApplyAdam',
+        [a.variable, a.m, a.v, a.beta1Power, a.beta2Power, a.learningRate, a.beta1, a.beta2, a.epsilon, a.grad],
+        { ...F, use_locking: { b: false }, use_nesterov: { b: false } },
+      ),
+    /**
+     * How many examples' label is among the `k` largest logits, as a float32 scalar
+     * (TF-1's `in_top_k`, summed: ties at the boundary count as in).
+     * @param logits [batch, nClasses]
+     * @param labels [batch] int32
+     */
+    countInTopK: (logits: Output, labels: Output, k: number) => {
+      const inTopK = g.op('InTopKV2', [logits, labels, g.constant(k, 'int32')], { T: { type: 'int32' } });
+      const asFloat = g.op('Cast', [inTopK], { SrcT: { type: 'bool' }, DstT: { type: 'float' } });
+      return g.op('Sum', [asFloat, g.constant(0, 'int32')], { ...F, ...I('Tidx') });
+    },
+    /**
      * @param logits [batch, nClasses]
      * @param labels [batch] int32
      * @returns loss [batch], and its gradient with respect to logits: softmax(logits) - oneHot(labels)
@@ -190,6 +268,7 @@ function nodeProto(node: NodeDef): pb.NodeDef {
   const proto = new tfProto.NodeDef().setName(node.name).setOp(node.op);
   // A node's first output is written by its bare name, as TensorFlow writes it.
   for (const input of node.inputs) proto.addInput(input.endsWith(':0') ? input.slice(0, -2) : input);
+  for (const target of node.after) proto.addInput(`^${target}`);
   const attrs = proto.getAttrMap();
   for (const [key, value] of Object.entries(node.attrs)) attrs.set(key, attrProto(value));
   return proto;
@@ -208,6 +287,9 @@ function attrProto(attr: Attr): pb.AttrValue {
   if ('type' in attr) return proto.setType(dataType(attr.type));
   if ('i' in attr) return proto.setI(attr.i);
   if ('b' in attr) return proto.setB(attr.b);
+  // A string attribute is a protobuf `bytes` field, which google-protobuf would read from a
+  // JS string as base64: it gets the UTF-8 bytes instead.
+  if ('s' in attr) return proto.setS(new TextEncoder().encode(attr.s));
   if ('shape' in attr) return proto.setShape(shapeProto(attr.shape));
   const { dtype, shape, values } = attr.tensor;
   const tensor = new tfProto.Tensor()
@@ -274,7 +356,7 @@ export function createSession(graph: Graph): GraphSession {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   // Each feed under its placeholder's name and dtype, made once rather than at every run.
-  const inputs = new Map<string, { name: string; dtype: 'float32' | 'int32' }>();
+  const inputs = new Map<string, { name: string; dtype: (typeof DTYPES)[DType] }>();
   for (const [name, { dtype }] of graph.inputs()) inputs.set(name, { name: `${name}:0`, dtype: DTYPES[dtype] });
   const outputs = graph.outputs();
   let open = true;

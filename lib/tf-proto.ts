@@ -23,6 +23,7 @@ export interface ProtoMap<V> {
 export interface DataTypes {
   readonly DT_FLOAT: number;
   readonly DT_INT32: number;
+  readonly DT_BOOL: number;
 }
 
 export interface TensorShapeDim extends Message {
@@ -46,6 +47,7 @@ export interface Tensor extends Message {
 export interface AttrValue extends Message {
   setI(i: number): this;
   setB(b: boolean): this;
+  setS(s: Uint8Array): this;
   setType(dtype: number): this;
   setShape(shape: TensorShape): this;
   setTensor(tensor: Tensor): this;

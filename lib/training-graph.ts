@@ -16,12 +16,15 @@
  * chains side by side on its inter-op threads, and their gradients add up to
  * the gradient of the whole batch's mean loss.
  *
- * The graph holds no variables: the weights and Adam's moments go in as
- * inputs and their new values come out, so the caller (lib/model.ts) keeps
- * them as ordinary tfjs variables.
+ * As in TF-1, the weights and Adam's two slots of each (`kernel/Adam`,
+ * `kernel/Adam_1`, ...) are variables of the session, updated in place by
+ * TensorFlow's fused ResourceApplyAdam kernel: a step feeds only its batch
+ * and fetches only its loss. lib/model.ts keeps tfjs copies of the weights
+ * for the eager side and exchanges values through `{name}/assign` and
+ * `{name}/read`.
  */
-import { AdamConfig, adamUpdate } from './adam';
-import { Graph, graphOps, Output } from './tf-graph';
+import { AdamConfig } from './adam';
+import { Graph, graphOps, Output, Target } from './tf-graph';
 
 export interface TrainingGraphConfig {
   nSteps: number;
@@ -33,35 +36,57 @@ export interface TrainingGraphConfig {
   shards: number;
 }
 
-/** Floats in kernel, bias, weights and biases together: the length of Adam's `m` and `v`. */
-export function parameterCount(c: { nInputs: number; nNeurons: number; nOutputs: number }): number {
-  return (c.nInputs + c.nNeurons) * c.nNeurons + c.nNeurons + c.nNeurons * c.nOutputs + c.nOutputs;
+/** The trainable variables, in TF-1's order. */
+export const VARIABLES = ['kernel', 'bias', 'weights', 'biases'] as const;
+export type VariableName = (typeof VARIABLES)[number];
+
+/** The shape of each variable, in the order of `VARIABLES`. */
+export function variableShapes(c: { nInputs: number; nNeurons: number; nOutputs: number }): number[][] {
+  return [[c.nInputs + c.nNeurons, c.nNeurons], [c.nNeurons], [c.nNeurons, c.nOutputs], [c.nOutputs]];
 }
 
 /**
- * Builds the graph of one training step.
+ * Builds the graph of one training step, with its variables.
  *
  * Inputs: for each shard i, `x{i}` [shardBatch, nSteps, nInputs] and `y{i}`
- * [shardBatch] int32 (a shard may be empty); the variables `kernel`
- * [nInputs + nNeurons, nNeurons], `bias` [nNeurons], `weights`
- * [nNeurons, nOutputs], `biases` [nOutputs]; Adam's moments `m` and `v`, each
- * [parameterCount] (the variables' values joined in that order); and `alpha`,
- * the step size from `adamAlpha`.
+ * [shardBatch] int32 (a shard may be empty); and for each variable of
+ * `VARIABLES`, `{name}/value`, a value to give it (`kernel` [nInputs + nNeurons, nNeurons], `bias` [nNeurons],
+ * `weights` [nNeurons, nOutputs], `biases` [nOutputs]).
  *
- * Outputs: `newKernel`, `newBias`, `newWeights`, `newBiases`, `newM`, `newV`
- * (same shapes); `loss`, the batch's mean cross-entropy before the step; and
- * `dKernel`, `dBias`, `dWeights`, `dBiases`, its gradients.
+ * Outputs, each a float32 to fetch:
+ * - `initialize`: gives every variable its `{name}/value`, zeroes its Adam slots and
+ *   starts Adam's `beta1_power` and `beta2_power` at beta1 and beta2;
+ * - `{name}/assign`: gives the variable its `{name}/value`, keeping its slots (TF-1's `Variable.load`);
+ * - `{name}/read`: the variable's value;
+ * - `loss`, the batch's mean cross-entropy, and `dKernel`, `dBias`, `dWeights`,
+ *   `dBiases`, its gradients, from the current values, changing nothing;
+ * - `accuracy`, the share of the batch whose label is the top logit (ties count as
+ *   in, as in TF-1's `in_top_k`), from the forward pass alone;
+ * - `trainStep`: the loss, after one Adam step on every variable.
  */
 export function trainingGraph(config: TrainingGraphConfig): Graph {
-  const { nSteps, nInputs, nNeurons, nOutputs, shards } = config;
+  const { nSteps, nInputs, nNeurons, shards, adam } = config;
   if (!Number.isInteger(shards) || shards < 1)
     throw new Error(`Expected \`shards\` to be a positive integer, got ${shards}`);
   const g = new Graph();
   const ops = graphOps(g);
-  const kernel = g.placeholder('kernel', 'float', [nInputs + nNeurons, nNeurons]);
-  const bias = g.placeholder('bias', 'float', [nNeurons]);
-  const weights = g.placeholder('weights', 'float', [nNeurons, nOutputs]);
-  const biases = g.placeholder('biases', 'float', [nOutputs]);
+  const shapes = variableShapes(config);
+  const handles = VARIABLES.map((name, i) => {
+    const shape = shapes[i] as number[];
+    const variable = ops.variable(name, shape);
+    const slots = [ops.variable(`${name}/Adam`, shape), ops.variable(`${name}/Adam_1`, shape)] as const;
+    const value = g.placeholder(`${name}/value`, 'float', shape);
+    const assign = ops.assignVariable(variable, value);
+    const zeroSlots = slots.map((slot) => ops.assignVariable(slot, ops.zerosLike(value)));
+    return { name, variable, slots, assign, zeroSlots };
+  });
+  const done = g.constant(0);
+  handles.forEach((h) => g.name(done, `${h.name}/assign`, 'float', [h.assign]));
+  const [kernel, bias, weights, biases] = handles.map((h) => {
+    const value = ops.readVariable(h.variable);
+    g.name(value, `${h.name}/read`);
+    return value;
+  }) as [Output, Output, Output, Output];
   const [wx, wh] = ops.split(kernel, [nInputs, nNeurons], 0) as [Output, Output];
   const xs = Array.from({ length: shards }, (_, i) => g.placeholder(`x${i}`, 'float', [-1, nSteps, nInputs]));
   const ys = Array.from({ length: shards }, (_, i) => g.placeholder(`y${i}`, 'int32', [-1]));
@@ -96,9 +121,12 @@ export function trainingGraph(config: TrainingGraphConfig): Graph {
       -1,
       nNeurons,
     ]);
+    // dKernel in its two parts, rather than one matMul of concat([xRows, previous]): the
+    // concat would copy every row once more, and the parts cost the same arithmetic.
     return {
+      correct: ops.countInTopK(logits, y, 1),
       xentropy: ops.sum(xentropy, 0),
-      dKernel: ops.matMul(ops.concat([xRows, previous], 1), dZ, true, false),
+      dKernel: ops.concat([ops.matMul(xRows, dZ, true, false), ops.matMul(previous, dZ, true, false)], 0),
       dBias: ops.sum(dZ, 0),
       dWeights: ops.matMul(h, dLogits, true, false),
       dBiases: ops.sum(dLogits, 0),
@@ -106,33 +134,46 @@ export function trainingGraph(config: TrainingGraphConfig): Graph {
   }
   const parts = xs.map((x, i) => backprop(x, ys[i] as Output));
   const total = (key: keyof (typeof parts)[number]) => ops.addN(parts.map((p) => p[key]));
-  g.name(ops.div(total('xentropy'), batch), 'loss');
+  const loss = g.name(ops.div(total('xentropy'), batch), 'loss');
+  g.name(ops.div(total('correct'), batch), 'accuracy');
   const gradients = (['dKernel', 'dBias', 'dWeights', 'dBiases'] as const).map((key) => g.name(total(key), key));
 
-  const size = parameterCount(config);
-  const flat = (xs: Output[]) =>
-    ops.concat(
-      xs.map((x) => ops.reshape(x, [-1])),
-      0,
-    );
-  const next = adamUpdate(ops, (value) => g.constant(value), config.adam, {
-    w: flat([kernel, bias, weights, biases]),
-    m: g.placeholder('m', 'float', [size]),
-    v: g.placeholder('v', 'float', [size]),
-    g: flat(gradients),
-    alpha: g.placeholder('alpha', 'float', []),
-  });
-  g.name(next.m, 'newM');
-  g.name(next.v, 'newV');
-  const shapes = [[nInputs + nNeurons, nNeurons], [nNeurons], [nNeurons, nOutputs], [nOutputs]];
-  ops
-    .split(
-      next.w,
-      shapes.map((s) => s.reduce((a, b) => a * b, 1)),
-      0,
-    )
-    .forEach((w, i) =>
-      g.name(ops.reshape(w, shapes[i] as number[]), ['newKernel', 'newBias', 'newWeights', 'newBiases'][i] as string),
-    );
+  // TF-1's AdamOptimizer keeps beta1^t and beta2^t as float32 variables, starting at beta1 and
+  // beta2, read by every update and multiplied by beta once all are done.
+  const [learningRate, beta1, beta2, epsilon] = [adam.learningRate, adam.beta1, adam.beta2, adam.epsilon].map((x) =>
+    g.constant(x),
+  ) as [Output, Output, Output, Output];
+  const powers = [
+    { name: 'beta1_power', beta: beta1 },
+    { name: 'beta2_power', beta: beta2 },
+  ].map(({ name, beta }) => {
+    const variable = ops.variable(name, []);
+    return { variable, beta, initialize: ops.assignVariable(variable, beta), value: ops.readVariable(variable) };
+  }) as [PowerVariable, PowerVariable];
+  const updates: Target[] = handles.map((h, i) =>
+    ops.applyAdam({
+      variable: h.variable,
+      m: h.slots[0],
+      v: h.slots[1],
+      beta1Power: powers[0].value,
+      beta2Power: powers[1].value,
+      learningRate,
+      beta1,
+      beta2,
+      epsilon,
+      grad: gradients[i] as Output,
+    }),
+  );
+  const nextPowers = powers.map((p) => ops.assignVariable(p.variable, ops.mul(p.value, p.beta), updates));
+  g.name(loss, 'trainStep', 'float', nextPowers);
+  const initialize = [...handles.flatMap((h) => [h.assign, ...h.zeroSlots]), ...powers.map((p) => p.initialize)];
+  g.name(done, 'initialize', 'float', initialize);
   return g;
+}
+
+interface PowerVariable {
+  variable: Output;
+  beta: Output;
+  initialize: Target;
+  value: Output;
 }

@@ -112,12 +112,14 @@ for (const shards of [1, 2]) {
     const sizes = shards === 1 ? [3] : [1, 2];
     const xs = tf.split(x, sizes, 0);
     const ys = tf.split(y, sizes, 0);
-    const feeds: Record<string, tf.Tensor> = {
-      kernel: tf.tensor2d(ref.kernel as number[][]),
-      bias: tf.tensor1d(ref.bias as number[]),
-      weights: tf.tensor2d(ref.weights as number[][]),
-      biases: tf.tensor1d(ref.biases as number[]),
+    const values: Record<string, tf.Tensor> = {
+      'kernel/value': tf.tensor2d(ref.kernel as number[][]),
+      'bias/value': tf.tensor1d(ref.bias as number[]),
+      'weights/value': tf.tensor2d(ref.weights as number[][]),
+      'biases/value': tf.tensor1d(ref.biases as number[]),
     };
+    tf.dispose(session.run(values, ['initialize']));
+    const feeds: Record<string, tf.Tensor> = {};
     xs.forEach((part, i) => {
       feeds[`x${i}`] = part;
       feeds[`y${i}`] = ys[i]!;
@@ -127,7 +129,7 @@ for (const shards of [1, 2]) {
     ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) =>
       assertClose(gradients[i]!, ref.gradients[i]!, `d loss / d ${name}`),
     );
-    tf.dispose([loss!, ...gradients, ...Object.values(feeds), ...xs, ...ys, x, y]);
+    tf.dispose([loss!, ...gradients, ...Object.values(values), ...xs, ...ys, x, y]);
     session.dispose();
   });
 }

@@ -81,10 +81,9 @@ test("rowGradients runs the training graph's backward pass: its dz_t add up to t
     trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam: adamConfig({ learningRate: 0.001 }), shards: 1 }),
   );
   const [kernel, bias, weights, biases] = model.variables;
-  const [dKernel, dBias] = session.run(
-    { kernel: kernel!, bias: bias!, weights: weights!, biases: biases!, x0: x, y0: y },
-    ['dKernel', 'dBias'],
-  );
+  const values = { 'kernel/value': kernel!, 'bias/value': bias!, 'weights/value': weights!, 'biases/value': biases! };
+  tf.dispose(session.run(values, ['initialize']));
+  const [dKernel, dBias] = session.run({ x0: x, y0: y }, ['dKernel', 'dBias']);
   const grads = rowGradients(model, x, y);
   const [ours, oursBias] = tf.tidy((): [tf.Tensor, tf.Tensor] => {
     // dKernel = sum over t of [x_t, h_{t-1}]^T dz_t, for the mean loss (so / batch); h_{-1} = 0.
