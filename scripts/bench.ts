@@ -4,14 +4,17 @@
  * each peer a user might pick instead: the seed's own TF-1 code (scripts/bench_tf1.py), PyTorch
  * (scripts/bench_torch.py) and JAX (scripts/bench_jax.py). Every side reads the same IDX files,
  * draws batches with TF's DataSet.next_batch semantics and trains the same model with the same
- * Adam, each in its own process so that each peak RSS is its own. For each it prints seconds per
- * epoch (median), accuracy on the whole test set and peak RSS, and last two lines:
+ * Adam, each in its own process so that each peak RSS is its own. The processes take turns, one
+ * epoch at a time (see `startSide`), so that a machine that slows down or speeds up during the run
+ * slows or speeds every side alike. For each side it prints seconds per epoch (median), accuracy on
+ * the whole test set and peak RSS, and last two lines:
  * `ratio ours/tf1 s-per-epoch: X` and `ratio ours/fastest-peer s-per-epoch: Y (peer)`.
  *
  * Each Python peer runs in a virtualenv of its own under .cache/, made here on first use with pip.
  * A peer that cannot be installed is reported as skipped, with pip's reason.
  */
 import { spawn, spawnSync } from 'child_process';
+import * as readline from 'readline';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -200,20 +203,25 @@ async function trainOurs(options: Options): Promise<void> {
   });
   const seconds: number[] = [];
   const cpuSeconds: number[] = [];
+  const turn = turns();
+  await turn.wait();
   let start = performance.now();
   let cpu = process.cpuUsage();
   await train(model, mnist, {
     nEpochs: options.epochs,
     batchSize: 50,
-    onEpoch: (r) => {
+    onEpoch: async (r) => {
       seconds.push((performance.now() - start) / 1000);
       const used = process.cpuUsage(cpu);
       cpuSeconds.push((used.user + used.system) / 1e6);
       console.log(formatEpochLine(r));
+      // Before the next epoch, or, after the last, before scoring the whole test set.
+      await turn.wait();
       start = performance.now();
       cpu = process.cpuUsage();
     },
   });
+  turn.close();
   // In slices of 1000, as the epochs score the test set, so that scoring does not set the peak RSS.
   let correct = 0;
   const { images, labels, numExamples } = mnist.test;
@@ -238,23 +246,42 @@ async function trainOurs(options: Options): Promise<void> {
   console.log(`RESULT ${JSON.stringify(result)}`);
 }
 
-/** Runs a child process, echoing its lines with a prefix, and returns its RESULT. */
-function runSide(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<SideResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let result: SideResult | null = null;
-    let stderr = '';
-    let pending = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.startsWith('RESULT ')) result = JSON.parse(line.slice('RESULT '.length)) as SideResult;
-        else if (line.trim()) console.log(`  ${name}: ${line}`);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+/** What a side prints where it waits for its turn, and what it then reads: a line on stdin. */
+const WAIT_LINE = 'BENCH-WAIT';
+
+/** A side's child process, taking turns with the others. */
+interface Side {
+  readonly name: string;
+  /** Resolves once the side has printed its `n`th WAIT_LINE; rejects if it ends first. */
+  reached(n: number): Promise<void>;
+  /** Lets it go on from where it waits. */
+  go(): void;
+  /** Its RESULT, once it has exited. */
+  readonly result: Promise<SideResult>;
+}
+
+/**
+ * Starts a side with BENCH_LOCKSTEP=1: it then waits for a line on stdin before each epoch and
+ * before scoring the whole test set (scripts/bench_mnist.py's `wait_turn`, `waitTurn` here), so
+ * that `main` can run one side's epoch at a time. Its lines are echoed with its name.
+ */
+function startSide(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Side {
+  const child = spawn(command, args, { cwd: root, env: { ...env, BENCH_LOCKSTEP: '1' }, stdio: 'pipe' });
+  let result: SideResult | null = null;
+  let stderr = '';
+  let waits = 0;
+  let onWait = (): void => {};
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line === WAIT_LINE) {
+      waits += 1;
+      onWait();
+    } else if (line.startsWith('RESULT ')) result = JSON.parse(line.slice('RESULT '.length)) as SideResult;
+    else if (line.trim()) console.log(`  ${name}: ${line}`);
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  // A side that exits early closes its stdin; the error that matters is its exit code.
+  child.stdin.on('error', () => {});
+  const exited = new Promise<SideResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0 && result) resolve(result);
@@ -266,6 +293,39 @@ function runSide(name: string, command: string, args: string[], env: NodeJS.Proc
         );
     });
   });
+  exited.catch(() => {});
+  return {
+    name,
+    reached: (n) =>
+      Promise.race([
+        new Promise<void>((resolve) => {
+          onWait = () => waits >= n && resolve();
+          onWait();
+        }),
+        exited.then(() => {
+          throw new Error(`${name}: ${command} exited before its turn ${n}`);
+        }),
+      ]),
+    go: () => child.stdin.write('\n'),
+    result: exited,
+  };
+}
+
+/**
+ * This project's side of `startSide`'s turns: `wait()` prints WAIT_LINE and reads a line when
+ * BENCH_LOCKSTEP=1, and does nothing otherwise.
+ */
+function turns(): { wait: () => Promise<void>; close: () => void } {
+  if (process.env.BENCH_LOCKSTEP !== '1') return { wait: async () => {}, close: () => {} };
+  const input = readline.createInterface({ input: process.stdin });
+  const lines = input[Symbol.asyncIterator]();
+  return {
+    wait: async () => {
+      console.log(WAIT_LINE);
+      if ((await lines.next()).done) throw new Error("bench: the parent closed stdin before this side's turn");
+    },
+    close: () => input.close(),
+  };
 }
 
 /**
@@ -343,13 +403,9 @@ async function main(): Promise<void> {
     TF_NUM_INTEROP_THREADS: String(cores),
   };
   const shards = options.shards === null ? [] : ['--shards', String(options.shards)];
-  const oursResult = await runSide(
-    'ours',
-    process.execPath,
-    ['--import', 'tsx', __filename, '--child', ...common, ...shards],
-    env,
-  );
-  report('ours', oursResult);
+  const sides = [
+    startSide('ours', process.execPath, ['--import', 'tsx', __filename, '--child', ...common, ...shards], env),
+  ];
 
   /** Each peer's median seconds per epoch, or why there is none. */
   const outcome = new Map<string, number | string>();
@@ -363,18 +419,48 @@ async function main(): Promise<void> {
     }
     const python = path.join(root, '.cache', peer.venv, 'bin', 'python');
     const peerEnv = { ...process.env, ...(name === 'tf1' ? oneDnn : {}), TF_CPP_MIN_LOG_LEVEL: '2' };
+    sides.push(
+      startSide(name, python, [path.join(root, 'scripts', peer.script), ...common, ...peer.args(cores)], peerEnv),
+    );
+  }
+
+  // The sides load their data and build their models side by side; then each epoch runs alone,
+  // every side's epoch e before any side's epoch e + 1, and at the end all score the test set.
+  let running = sides;
+  const takeTurn = async (side: Side, n: number): Promise<boolean> => {
     try {
-      const result = await runSide(
-        name,
-        python,
-        [path.join(root, 'scripts', peer.script), ...common, ...peer.args(cores)],
-        peerEnv,
-      );
-      report(name, result);
-      outcome.set(name, median(result.secondsPerEpoch));
+      await side.reached(n);
+      return true;
     } catch (e) {
-      console.log(`${name}: failed (${e instanceof Error ? e.message : String(e)})`);
-      outcome.set(name, 'failed');
+      if (side.name === 'ours') throw e;
+      return false;
+    }
+  };
+  for (let turn = 1; turn <= options.epochs + 1; turn++) {
+    const next: Side[] = [];
+    if (turn === 1) {
+      const ready = await Promise.all(running.map((side) => takeTurn(side, 1)));
+      next.push(...running.filter((_, i) => ready[i]));
+    } else {
+      for (const side of running) {
+        side.go();
+        if (await takeTurn(side, turn)) next.push(side);
+      }
+    }
+    running = next;
+  }
+  running.forEach((side) => side.go());
+
+  const oursResult = await (sides[0] as Side).result;
+  report('ours', oursResult);
+  for (const side of sides.slice(1)) {
+    try {
+      const result = await side.result;
+      report(side.name, result);
+      outcome.set(side.name, median(result.secondsPerEpoch));
+    } catch (e) {
+      console.log(`${side.name}: failed (${e instanceof Error ? e.message : String(e)})`);
+      outcome.set(side.name, 'failed');
       process.exitCode = 1;
     }
   }

@@ -80,6 +80,7 @@ for epoch in range(args.epochs):
     timer.stop()
     mnist.print_epoch(epoch, acc_train, acc_test)
 
+mnist.wait_turn()
 mnist.print_result(timer, accuracy(params, X_test, y_test), len(y_test),
                    f'JAX {jax.__version__}, jax.jit of the whole Adam step, lax.scan over the rows, '
                    f'optax {optax.__version__} adam, {args.threads} XLA CPU thread(s)')

@@ -2,8 +2,9 @@
 the library that trains: the command line, the IDX files read as
 tensorflow.examples.tutorials.mnist read them (the first 5,000 training images
 set aside for validation, pixels scaled to [0, 1] in float32), TF's
-DataSet.next_batch (reshuffled at each epoch), the seed's per-epoch line, and
-the RESULT line that bench.ts reads.
+DataSet.next_batch (reshuffled at each epoch), the seed's per-epoch line, the
+RESULT line that bench.ts reads, and the wait for its turn when bench.ts runs
+the sides in lock step.
 """
 import argparse
 import gzip
@@ -11,6 +12,7 @@ import json
 import os
 import resource
 import struct
+import sys
 import time
 
 import numpy as np
@@ -92,6 +94,16 @@ def print_epoch(epoch, acc_train, acc_test):
     print(epoch, 'Train accuracy:', acc_train, 'Test accuracy:', acc_test, flush=True)
 
 
+def wait_turn():
+    """Under bench.ts (BENCH_LOCKSTEP=1), waits for its go-ahead: bench.ts runs one side's
+    epoch at a time, all sides in turn, so that every side meets the same machine. Called
+    before each epoch and once before scoring the whole test set; elsewhere it does nothing."""
+    if os.environ.get('BENCH_LOCKSTEP') == '1':
+        print('BENCH-WAIT', flush=True)
+        if not sys.stdin.readline():
+            sys.exit('bench: the parent closed stdin before this side\'s turn')
+
+
 class EpochTimer:
     """Wall-clock and CPU seconds (all of the process's threads) of each epoch."""
 
@@ -99,6 +111,8 @@ class EpochTimer:
         self.seconds, self.cpu_seconds = [], []
 
     def start(self):
+        """Waits for this side's turn (see `wait_turn`), then starts timing an epoch."""
+        wait_turn()
         self.wall, self.cpu = time.perf_counter(), time.process_time()
 
     def stop(self):

@@ -68,6 +68,7 @@ with tf.compat.v1.Session(config=config) as sess:
         acc_test = accuracy.eval(feed_dict={X: X_test[:1000], y: y_test[:1000]})
         timer.stop()
         print(epoch, "Train accuracy:", acc_train, "Test accuracy:", acc_test, flush=True)
+    mnist.wait_turn()
     acc_full = accuracy.eval(feed_dict={X: X_test, y: y_test})
 
 mnist.print_result(timer, acc_full, len(y_test),

@@ -71,6 +71,7 @@ for epoch in range(args.epochs):
     timer.stop()
     mnist.print_epoch(epoch, acc_train, acc_test)
 
+mnist.wait_turn()
 mnist.print_result(timer, accuracy(X_test, y_test), len(y_test),
                    f'PyTorch {torch.__version__}, nn.RNN + nn.Linear, torch.optim.Adam, '
                    f'{args.threads} thread(s){", torch.compile" if args.compile else ""}')
