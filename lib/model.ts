@@ -242,6 +242,8 @@ export interface Model {
   dispose(): void;
 }
 
+const READS = VARIABLES.map((name) => `${name}/read`);
+
 /** Builds the seed's In[4]: cell, dynamic RNN, logits, loss, Adam, accuracy. */
 export function createModel(config: ModelConfig): Model {
   const nSteps = positiveInteger('nSteps', config.nSteps);
@@ -268,41 +270,33 @@ export function createModel(config: ModelConfig): Model {
   const agree = () => (agreed = variables.map((v) => v.dataId));
   /** Sends the variables assigned in tfjs since the session and they last agreed. */
   function pushAssigned(): void {
-    const changed = VARIABLES.filter((_, i) => variables[i]!.dataId !== agreed[i]);
+    const changed = VARIABLES.flatMap((_, i) => (variables[i]!.dataId === agreed[i] ? [] : [i]));
     if (changed.length === 0) return;
-    const feeds: Record<string, tf.Tensor> = {};
-    changed.forEach((name) => (feeds[`${name}/value`] = variables[VARIABLES.indexOf(name)]!));
+    const feeds = Object.fromEntries(changed.map((i) => [`${VARIABLES[i]}/value`, variables[i]!]));
     tf.dispose(
       session.run(
         feeds,
-        changed.map((name) => `${name}/assign`),
+        changed.map((i) => `${VARIABLES[i]}/assign`),
       ),
     );
-    agreed = variables.map((v, i) => (changed.includes(VARIABLES[i]!) ? v.dataId : agreed[i]!));
+    agreed = variables.map((v, i) => (changed.includes(i) ? v.dataId : agreed[i]!));
   }
   /** Makes the tfjs variables and the session agree: assigned in tfjs, then trained in the session. */
   function sync(): void {
     pushAssigned();
     if (!sessionAhead) return;
     // assign takes the fetched value's data without a copy; the variable keeps it alive.
-    session
-      .run(
-        {},
-        VARIABLES.map((name) => `${name}/read`),
-      )
-      .forEach((value, i) => {
-        variables[i]!.assign(value);
-        value.dispose();
-      });
+    session.run({}, READS).forEach((value, i) => {
+      variables[i]!.assign(value);
+      value.dispose();
+    });
     agree();
     sessionAhead = false;
   }
-  {
-    const feeds: Record<string, tf.Tensor> = {};
-    VARIABLES.forEach((name, i) => (feeds[`${name}/value`] = variables[i]!));
-    tf.dispose(session.run(feeds, ['initialize']));
-    agree();
-  }
+  tf.dispose(
+    session.run(Object.fromEntries(VARIABLES.map((name, i) => [`${name}/value`, variables[i]!])), ['initialize']),
+  );
+  agree();
   // The model's cell and layer read the session's latest values whenever they are used.
   const basicCell: BasicRNNCell = {
     numUnits: cell.numUnits,

@@ -48,6 +48,7 @@ export interface AttrValue extends Message {
   setI(i: number): this;
   setB(b: boolean): this;
   setS(s: Uint8Array): this;
+  getS_asU8(): Uint8Array;
   setType(dtype: number): this;
   setShape(shape: TensorShape): this;
   setTensor(tensor: Tensor): this;
@@ -69,6 +70,7 @@ export interface VersionDef extends Message {
 /** GraphDef (graph.proto). */
 export interface GraphDef extends Message {
   addNode(node: NodeDef): NodeDef;
+  getNodeList(): NodeDef[];
   setVersions(versions: VersionDef): this;
 }
 
@@ -96,6 +98,7 @@ export interface MetaInfoDef extends Message {
 export interface MetaGraphDef extends Message {
   setMetaInfoDef(info: MetaInfoDef): this;
   setGraphDef(graph: GraphDef): this;
+  getGraphDef(): GraphDef;
   getSignatureDefMap(): ProtoMap<SignatureDef>;
 }
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-node';
 import * as os from 'os';
-import { basicRNNCell, createModel, defaultShards, fullyConnected } from '../../lib/model';
+import { basicRNNCell, createModel, defaultShards, fullyConnected, type Model } from '../../lib/model';
 
 const config = { nSteps: 28, nInputs: 28, nNeurons: 128, nOutputs: 10, learningRate: 0.001, seed: 7 };
 
@@ -91,6 +91,44 @@ test('trainStep and accuracy leave no tensors behind', () => {
   model.predict(x);
   assert.equal(tf.memory().numTensors, before);
   model.dispose();
+});
+
+test('the variables read through the model show the session after training, and an assigned one is where the next step starts', () => {
+  const small = { nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 2, learningRate: 0.01, seed: 3 };
+  const x = Float32Array.from({ length: 2 * 12 }, (_, i) => Math.cos(i));
+  const y = new Int32Array([0, 1]);
+  const values = (m: Model) => m.variables.map((v) => Array.from(v.dataSync()));
+  const [a, b] = [createModel(small), createModel(small)];
+  const initial = values(a);
+  const held = a.variables[0]!;
+  a.trainStep(x, y);
+  b.trainStep(x, y);
+  const trained = values(a);
+  trained.forEach((v, i) => assert.notDeepEqual(v, initial[i], `variable ${i} is trained`));
+  // A reference kept from before the step caught up when the model was read.
+  assert.deepEqual(Array.from(held.dataSync()), trained[0]);
+
+  // An assignment through the model reaches the next step: b starts its second step from a's start.
+  tf.tidy(() => b.variables.forEach((v, i) => v.assign(tf.tensor(initial[i]!, v.shape))));
+  assert.deepEqual(values(b), initial);
+  b.trainStep(x, y);
+  a.trainStep(x, y);
+  assert.notDeepEqual(values(b), values(a));
+
+  // A variable assigned through a reference kept from before a step, while the tfjs copies are
+  // behind the session, replaces only itself: the others keep the step.
+  const [c, d] = [createModel(small), createModel(small)];
+  const stale = d.variables[1]!;
+  c.trainStep(x, y);
+  d.trainStep(x, y);
+  tf.tidy(() => stale.assign(tf.zeros(stale.shape)));
+  const [want, got] = [values(c), values(d)];
+  assert.deepEqual(got[1], new Array<number>(small.nNeurons).fill(0));
+  [0, 2, 3].forEach((i) => assert.deepEqual(got[i], want[i], `variable ${i} keeps its trained value`));
+  c.dispose();
+  d.dispose();
+  a.dispose();
+  b.dispose();
 });
 
 test('createModel and the model name the argument that is wrong', () => {

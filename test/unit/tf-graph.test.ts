@@ -49,6 +49,48 @@ test('a session runs the graph and gives what eager TensorFlow gives', () => {
   session.dispose();
 });
 
+test("a session's variables keep their values between runs, and a target runs only when a fetch depends on it", () => {
+  const g = new Graph();
+  const ops = graphOps(g);
+  const counter = ops.variable('counter', [2]);
+  const assign = ops.assignVariable(counter, g.placeholder('counter/value', 'float', [2]));
+  const value = ops.readVariable(counter);
+  g.name(value, 'counter/read');
+  g.name(g.constant(0), 'set', 'float', [assign]);
+  // Adds one after the read that the fetched value comes from.
+  const increment = ops.assignVariable(counter, ops.add(value, g.constant([1, 1])));
+  g.name(value, 'incremented', 'float', [increment]);
+  const session = createSession(g);
+  const start = tf.tensor1d([3, -1]);
+  tf.dispose(session.run({ 'counter/value': start }, ['set']));
+  const read = () => {
+    const [t] = session.run({}, ['counter/read']);
+    const values = Array.from(t!.dataSync());
+    t!.dispose();
+    return values;
+  };
+  assert.deepEqual(read(), [3, -1]);
+  assert.deepEqual(read(), [3, -1], 'reading changes nothing');
+  tf.dispose(session.run({}, ['incremented']));
+  tf.dispose(session.run({}, ['incremented']));
+  assert.deepEqual(read(), [5, 1]);
+  start.dispose();
+  session.dispose();
+});
+
+test('string attributes reach TensorFlow as their UTF-8 text, not as base64', () => {
+  const g = new Graph();
+  const ops = graphOps(g);
+  ops.variable('kernel/Adam_1', [1]);
+  const attr = tfProto.SavedModel.deserializeBinary(savedModelProto(g))
+    .getMetaGraphsList()[0]!
+    .getGraphDef()
+    .getNodeList()[0]!
+    .getAttrMap()
+    .get('shared_name');
+  assert.equal(Buffer.from(attr!.getS_asU8()).toString('utf8'), 'kernel/Adam_1');
+});
+
 test('a session names the input or output it does not have, and refuses to run once disposed', () => {
   const g = new Graph();
   g.name(graphOps(g).tanh(g.placeholder('x', 'float', [-1])), 'y');
