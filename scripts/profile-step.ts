@@ -12,11 +12,16 @@
  * Adam); `chain`, the 56 chained recurrent matMuls of each shard alone, then with their tanh,
  * add and tanhGrad nodes; `backward`, the backward pass's big matMul and the stacks that feed
  * it; `call`, a graph of one Identity node: the cost of a session call itself.
+ *
+ * `--save DIR` instead writes the training graph as DIR/saved_model.pb and exits, for
+ * scripts/trace_step.py, which runs it under TensorFlow's own tracer for the time of each node.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs-node';
 import { createModel } from '../lib/model';
-import { createSession, Graph, graphOps, Output } from '../lib/tf-graph';
+import { createSession, Graph, graphOps, Output, savedModelProto } from '../lib/tf-graph';
 import { trainingGraph, VARIABLES, variableShapes } from '../lib/training-graph';
 
 const { values } = parseArgs({
@@ -24,6 +29,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '500' },
     shards: { type: 'string', default: '2' },
     parts: { type: 'string' },
+    save: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -68,6 +74,15 @@ function timeGraph(
   tf.dispose(Object.values(feeds));
 }
 
+const adam = { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+if (values.save !== undefined) {
+  fs.mkdirSync(values.save, { recursive: true });
+  const file = path.join(values.save, 'saved_model.pb');
+  fs.writeFileSync(file, savedModelProto(trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam, shards })));
+  console.log(`profile-step: wrote the training graph (${shards} shard(s)) to ${file}`);
+  process.exit(0);
+}
+
 console.log(
   `profile-step: ${shards} shard(s) of ${shardBatch}, TF_ENABLE_ONEDNN_OPTS=${process.env.TF_ENABLE_ONEDNN_OPTS} ` +
     `TF_NUM_INTRAOP_THREADS=${process.env.TF_NUM_INTRAOP_THREADS} TF_NUM_INTEROP_THREADS=${process.env.TF_NUM_INTEROP_THREADS}`,
@@ -82,7 +97,6 @@ if (parts.includes('step')) {
 }
 
 if (parts.includes('pruned')) {
-  const adam = { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
   const session = createSession(trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam, shards }));
   const values: Record<string, tf.Tensor> = {};
   variableShapes({ nInputs, nNeurons, nOutputs }).forEach(
