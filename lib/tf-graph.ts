@@ -12,9 +12,10 @@
  *
  * tfjs-node can run a graph only from a SavedModel directory, so `createSession`
  * writes the graph as one (`saved_model.pb`, built with tfjs-node's generated
- * protobuf classes, no variables: all state is fed and fetched) into a
- * temporary directory, loads it through tfjs-node's binding and deletes the
- * directory.
+ * protobuf classes, with no checkpoint) into a temporary directory, loads it
+ * through tfjs-node's binding and deletes the directory. A graph's resource
+ * variables (`variable`) live in that session from run to run, as in TF-1:
+ * the graph gives them their first values itself, from fed placeholders.
  */
 import * as fs from 'fs';
 import * as os from 'os';

@@ -39,7 +39,8 @@ export interface TrainOptions {
   iterationsPerEpoch?: number;
   /** Aborting it stops training within one batch; `train` then frees its tensors and throws the AbortError. */
   signal?: AbortSignal;
-  onBatch?: (progress: { epoch: number; iteration: number; iterationsPerEpoch: number }) => void;
+  /** Called after each batch; a promise it returns is awaited before the next. */
+  onBatch?: (progress: { epoch: number; iteration: number; iterationsPerEpoch: number }) => void | Promise<void>;
   onEpoch?: (result: EpochResult) => void | Promise<void>;
 }
 
@@ -77,7 +78,7 @@ export async function train(
       for (let iteration = 0; iteration < iterationsPerEpoch; iteration++) {
         batch = data.train.nextBatch(batchSize);
         model.trainStep(batch.images, batch.labels);
-        onBatch?.({ epoch, iteration, iterationsPerEpoch });
+        await onBatch?.({ epoch, iteration, iterationsPerEpoch });
         await interruptionPoint(signal);
       }
       const last = batch as { images: Float32Array; labels: Int32Array };

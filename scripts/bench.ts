@@ -204,21 +204,36 @@ async function trainOurs(options: Options): Promise<void> {
   const seconds: number[] = [];
   const cpuSeconds: number[] = [];
   const turn = turns();
+  // Wall and CPU time of the running epoch, not counting the waits for turns.
+  let wall = 0;
+  let cpu = 0;
+  let since = { wall: 0, cpu: process.cpuUsage() };
+  const resume = () => (since = { wall: performance.now(), cpu: process.cpuUsage() });
+  const pause = () => {
+    const used = process.cpuUsage(since.cpu);
+    wall += (performance.now() - since.wall) / 1000;
+    cpu += (used.user + used.system) / 1e6;
+  };
   await turn.wait();
-  let start = performance.now();
-  let cpu = process.cpuUsage();
+  resume();
   await train(model, mnist, {
     nEpochs: options.epochs,
     batchSize: 50,
+    onBatch: async ({ iteration }) => {
+      if (!turn.active || (iteration + 1) % TURN_BATCHES !== 0) return;
+      pause();
+      await turn.wait();
+      resume();
+    },
     onEpoch: async (r) => {
-      seconds.push((performance.now() - start) / 1000);
-      const used = process.cpuUsage(cpu);
-      cpuSeconds.push((used.user + used.system) / 1e6);
+      pause();
+      seconds.push(wall);
+      cpuSeconds.push(cpu);
       console.log(formatEpochLine(r));
       // Before the next epoch, or, after the last, before scoring the whole test set.
       await turn.wait();
-      start = performance.now();
-      cpu = process.cpuUsage();
+      wall = cpu = 0;
+      resume();
     },
   });
   turn.close();
@@ -248,33 +263,37 @@ async function trainOurs(options: Options): Promise<void> {
 
 /** What a side prints where it waits for its turn, and what it then reads: a line on stdin. */
 const WAIT_LINE = 'BENCH-WAIT';
+/** The batches a side trains between two turns, as in scripts/bench_mnist.py. */
+const TURN_BATCHES = 100;
 
 /** A side's child process, taking turns with the others. */
 interface Side {
   readonly name: string;
-  /** Resolves once the side has printed its `n`th WAIT_LINE; rejects if it ends first. */
-  reached(n: number): Promise<void>;
+  /** Resolves true when the side next waits for its turn, false once it has exited instead. */
+  next(): Promise<boolean>;
   /** Lets it go on from where it waits. */
   go(): void;
-  /** Its RESULT, once it has exited. */
+  /** Its RESULT, once it has exited; rejects with its stderr if it failed. */
   readonly result: Promise<SideResult>;
 }
 
 /**
- * Starts a side with BENCH_LOCKSTEP=1: it then waits for a line on stdin before each epoch and
- * before scoring the whole test set (scripts/bench_mnist.py's `wait_turn`, `waitTurn` here), so
- * that `main` can run one side's epoch at a time. Its lines are echoed with its name.
+ * Starts a side with BENCH_LOCKSTEP=1: it then prints WAIT_LINE and waits for a line on stdin
+ * before each epoch, every TURN_BATCHES batches and before scoring the whole test set
+ * (scripts/bench_mnist.py's `wait_turn`, `turns` here), so that `main` can let one side run at a
+ * time. Its other lines are echoed with its name.
  */
 function startSide(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Side {
   const child = spawn(command, args, { cwd: root, env: { ...env, BENCH_LOCKSTEP: '1' }, stdio: 'pipe' });
   let result: SideResult | null = null;
   let stderr = '';
   let waits = 0;
-  let onWait = (): void => {};
+  let seen = 0;
+  let wake = (): void => {};
   readline.createInterface({ input: child.stdout }).on('line', (line) => {
     if (line === WAIT_LINE) {
       waits += 1;
-      onWait();
+      wake();
     } else if (line.startsWith('RESULT ')) result = JSON.parse(line.slice('RESULT '.length)) as SideResult;
     else if (line.trim()) console.log(`  ${name}: ${line}`);
   });
@@ -284,6 +303,7 @@ function startSide(name: string, command: string, args: string[], env: NodeJS.Pr
   const exited = new Promise<SideResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
+      wake();
       if (code === 0 && result) resolve(result);
       else
         reject(
@@ -296,16 +316,16 @@ function startSide(name: string, command: string, args: string[], env: NodeJS.Pr
   exited.catch(() => {});
   return {
     name,
-    reached: (n) =>
-      Promise.race([
-        new Promise<void>((resolve) => {
-          onWait = () => waits >= n && resolve();
-          onWait();
-        }),
-        exited.then(() => {
-          throw new Error(`${name}: ${command} exited before its turn ${n}`);
-        }),
-      ]),
+    next: () =>
+      new Promise<boolean>((resolve) => {
+        wake = () => {
+          if (waits > seen) {
+            seen += 1;
+            resolve(true);
+          } else if (child.exitCode !== null || child.signalCode !== null) resolve(false);
+        };
+        wake();
+      }),
     go: () => child.stdin.write('\n'),
     result: exited,
   };
@@ -315,11 +335,12 @@ function startSide(name: string, command: string, args: string[], env: NodeJS.Pr
  * This project's side of `startSide`'s turns: `wait()` prints WAIT_LINE and reads a line when
  * BENCH_LOCKSTEP=1, and does nothing otherwise.
  */
-function turns(): { wait: () => Promise<void>; close: () => void } {
-  if (process.env.BENCH_LOCKSTEP !== '1') return { wait: async () => {}, close: () => {} };
+function turns(): { active: boolean; wait: () => Promise<void>; close: () => void } {
+  if (process.env.BENCH_LOCKSTEP !== '1') return { active: false, wait: async () => {}, close: () => {} };
   const input = readline.createInterface({ input: process.stdin });
   const lines = input[Symbol.asyncIterator]();
   return {
+    active: true,
     wait: async () => {
       console.log(WAIT_LINE);
       if ((await lines.next()).done) throw new Error("bench: the parent closed stdin before this side's turn");
@@ -424,32 +445,18 @@ async function main(): Promise<void> {
     );
   }
 
-  // The sides load their data and build their models side by side; then each epoch runs alone,
-  // every side's epoch e before any side's epoch e + 1, and at the end all score the test set.
-  let running = sides;
-  const takeTurn = async (side: Side, n: number): Promise<boolean> => {
-    try {
-      await side.reached(n);
-      return true;
-    } catch (e) {
-      if (side.name === 'ours') throw e;
-      return false;
-    }
-  };
-  for (let turn = 1; turn <= options.epochs + 1; turn++) {
+  // The sides load their data and build their models side by side; then they take turns, one
+  // running at a time, until each has exited (the last turn scores the whole test set).
+  const alive = await Promise.all(sides.map((side) => side.next()));
+  let running = sides.filter((_, i) => alive[i]);
+  while (running.length > 0) {
     const next: Side[] = [];
-    if (turn === 1) {
-      const ready = await Promise.all(running.map((side) => takeTurn(side, 1)));
-      next.push(...running.filter((_, i) => ready[i]));
-    } else {
-      for (const side of running) {
-        side.go();
-        if (await takeTurn(side, turn)) next.push(side);
-      }
+    for (const side of running) {
+      side.go();
+      if (await side.next()) next.push(side);
     }
     running = next;
   }
-  running.forEach((side) => side.go());
 
   const oursResult = await (sides[0] as Side).result;
   report('ours', oursResult);

@@ -75,6 +75,7 @@ for epoch in range(args.epochs):
     for iteration in range(train.num_examples // mnist.BATCH_SIZE):
         X_batch, y_batch = train.next_batch(mnist.BATCH_SIZE)
         params, opt_state = train_step(params, opt_state, X_batch, y_batch)
+        timer.after_batch(iteration, lambda: jax.block_until_ready(params))
     acc_train = float(accuracy(params, X_batch, y_batch))
     acc_test = float(accuracy(params, X_test[:1000], y_test[:1000]))
     timer.stop()

@@ -94,10 +94,15 @@ def print_epoch(epoch, acc_train, acc_test):
     print(epoch, 'Train accuracy:', acc_train, 'Test accuracy:', acc_test, flush=True)
 
 
+# Under bench.ts, the batches a side trains between two turns (see `wait_turn`).
+TURN_BATCHES = 100
+
+
 def wait_turn():
-    """Under bench.ts (BENCH_LOCKSTEP=1), waits for its go-ahead: bench.ts runs one side's
-    epoch at a time, all sides in turn, so that every side meets the same machine. Called
-    before each epoch and once before scoring the whole test set; elsewhere it does nothing."""
+    """Under bench.ts (BENCH_LOCKSTEP=1), waits for its go-ahead: bench.ts lets one side run at a
+    time, every side in turn, TURN_BATCHES batches each, so that all sides meet the same machine.
+    Called before each epoch, every TURN_BATCHES batches and once before scoring the whole test
+    set; elsewhere it does nothing."""
     if os.environ.get('BENCH_LOCKSTEP') == '1':
         print('BENCH-WAIT', flush=True)
         if not sys.stdin.readline():
@@ -105,19 +110,39 @@ def wait_turn():
 
 
 class EpochTimer:
-    """Wall-clock and CPU seconds (all of the process's threads) of each epoch."""
+    """Wall-clock and CPU seconds (all of the process's threads) of each epoch, not counting
+    the waits for turns."""
 
     def __init__(self):
         self.seconds, self.cpu_seconds = [], []
 
     def start(self):
-        """Waits for this side's turn (see `wait_turn`), then starts timing an epoch."""
+        """Waits for this side's turn, then starts timing an epoch."""
         wait_turn()
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.wall = self.cpu = 0.0
+        self._resume()
+
+    def after_batch(self, iteration, ready=None):
+        """Every TURN_BATCHES batches of an epoch (`iteration` from 0), stops the clock for a turn:
+        first `ready()`, where the library may still be computing (JAX dispatches asynchronously)."""
+        if os.environ.get('BENCH_LOCKSTEP') == '1' and (iteration + 1) % TURN_BATCHES == 0:
+            if ready:
+                ready()
+            self._pause()
+            wait_turn()
+            self._resume()
 
     def stop(self):
-        self.seconds.append(time.perf_counter() - self.wall)
-        self.cpu_seconds.append(time.process_time() - self.cpu)
+        self._pause()
+        self.seconds.append(self.wall)
+        self.cpu_seconds.append(self.cpu)
+
+    def _resume(self):
+        self.wall_start, self.cpu_start = time.perf_counter(), time.process_time()
+
+    def _pause(self):
+        self.wall += time.perf_counter() - self.wall_start
+        self.cpu += time.process_time() - self.cpu_start
 
 
 def print_result(timer, test_accuracy, test_size, settings):

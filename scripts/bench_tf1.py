@@ -64,6 +64,7 @@ with tf.compat.v1.Session(config=config) as sess:
             X_batch, y_batch = train.next_batch(batch_size)
             X_batch = X_batch.reshape((-1, n_steps, n_inputs))
             sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
+            timer.after_batch(iteration)
         acc_train = accuracy.eval(feed_dict={X: X_batch, y: y_batch})
         acc_test = accuracy.eval(feed_dict={X: X_test[:1000], y: y_test[:1000]})
         timer.stop()

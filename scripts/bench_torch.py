@@ -66,6 +66,7 @@ for epoch in range(args.epochs):
     for iteration in range(train.num_examples // mnist.BATCH_SIZE):
         X_batch, y_batch = train.next_batch(mnist.BATCH_SIZE)
         train_step(torch.from_numpy(X_batch), torch.from_numpy(y_batch).long())
+        timer.after_batch(iteration)
     acc_train = accuracy(X_batch, y_batch)
     acc_test = accuracy(X_test[:1000], y_test[:1000])
     timer.stop()

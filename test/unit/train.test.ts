@@ -44,7 +44,9 @@ test('the loop runs every batch of every epoch and reports each epoch', async ()
     nEpochs: 2,
     batchSize: 50,
     testSize: 100,
-    onBatch: (p) => batches.push(`${p.epoch}:${p.iteration}/${p.iterationsPerEpoch}`),
+    onBatch: (p) => {
+      batches.push(`${p.epoch}:${p.iteration}/${p.iterationsPerEpoch}`);
+    },
     onEpoch: (r) => {
       epochs.push(r.epoch);
     },
