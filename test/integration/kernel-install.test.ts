@@ -73,7 +73,11 @@ describe('npm run kernel:install', () => {
         env: Record<string, string>;
       };
       assert.equal(spec.argv[0], process.execPath);
-      assert.deepEqual(spec.env, { TF_NUM_INTRAOP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2' });
+      assert.deepEqual(spec.env, {
+        TF_NUM_INTRAOP_THREADS: '1',
+        TF_CPP_MIN_LOG_LEVEL: '2',
+        ...(process.arch === 'x64' ? { TF_ENABLE_ONEDNN_OPTS: '1' } : {}),
+      });
 
       // Started as Jupyter starts it for a notebook in notebooks/: that folder is the kernel's cwd.
       const cell =
