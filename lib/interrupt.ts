@@ -67,13 +67,23 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   throw reason instanceof Error ? reason : new AbortError();
 }
 
+/** How often `interruptionPoint` lets the event loop run, at most: ten times a frame's worth. */
+const YIELD_INTERVAL_MS = 10;
+let lastYield = -Infinity;
+
 /**
- * The training loop's checkpoint, once per batch: lets the event loop run, so that the
- * kernel sends the cell's output and delivers an interrupt, then throws the signal's
- * AbortError if it was aborted meanwhile. A yield costs microseconds against about a
- * millisecond for a batch, so every batch can afford one.
+ * The training loop's checkpoint, once per batch: throws the signal's AbortError if it has
+ * been aborted, and, when 10 ms have passed since it last did, first lets the event loop run,
+ * so that the kernel sends the cell's output and delivers an interrupt. A yield costs more
+ * than its own microseconds (the step after one measured about 0.15 ms slower, against about
+ * 2.5 ms for a step), so it comes every few batches rather than after each: an interrupt still
+ * stops training within about 10 ms, and an abort made during a batch (from `onBatch`, say)
+ * within that batch.
  */
 export async function interruptionPoint(signal: AbortSignal | undefined): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (performance.now() - lastYield >= YIELD_INTERVAL_MS) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
+  }
   throwIfAborted(signal);
 }

@@ -37,7 +37,10 @@ export interface TrainOptions {
   testSize?: number;
   /** Batches per epoch; default floor(train.numExamples / batchSize), as in the seed. */
   iterationsPerEpoch?: number;
-  /** Aborting it stops training within one batch; `train` then frees its tensors and throws the AbortError. */
+  /**
+   * Aborting it stops training at the next batch (an abort from the event loop, such as a kernel
+   * interrupt, within about 10 ms); `train` then frees its tensors and throws the AbortError.
+   */
   signal?: AbortSignal;
   /** Called after each batch; a promise it returns is awaited before the next. */
   onBatch?: (progress: { epoch: number; iteration: number; iterationsPerEpoch: number }) => void | Promise<void>;

@@ -103,7 +103,7 @@ if (parts.includes('pruned')) {
     (shape, i) => (values[`${VARIABLES[i]}/value`] = tf.randomUniform(shape, -0.1, 0.1)),
   );
   tf.dispose(session.run(values, ['initialize']));
-  const feeds: Record<string, tf.Tensor> = { beta1Power: tf.scalar(0.9), beta2Power: tf.scalar(0.999) };
+  const feeds: Record<string, tf.Tensor> = {};
   for (let s = 0; s < shards; s++) {
     feeds[`x${s}`] = tf.randomUniform([shardBatch, nSteps, nInputs]);
     feeds[`y${s}`] = tf.tensor1d(

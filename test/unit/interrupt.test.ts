@@ -56,14 +56,23 @@ test('throwIfAborted passes on a live signal and throws the reason of an aborted
   assert.throws(() => throwIfAborted(controller.signal), /stop now/);
 });
 
-test('interruptionPoint lets pending callbacks run first, then throws once the signal is aborted', async () => {
+test('interruptionPoint lets pending callbacks run at most every 10 ms, and throws once the signal is aborted', async () => {
   const controller = new AbortController();
   const order: string[] = [];
+  const later = () => new Promise((resolve) => setTimeout(resolve, 15));
+  await later();
   setImmediate(() => order.push('callback'));
   await interruptionPoint(controller.signal);
   order.push('after');
   assert.deepEqual(order, ['callback', 'after']);
-  await interruptionPoint(undefined);
+  // Right after a yield, the next checkpoint does not yield: the callback has not run yet.
   setImmediate(() => controller.abort(new AbortError('from outside')));
+  await interruptionPoint(controller.signal);
+  assert.equal(controller.signal.aborted, false);
+  await later();
   await assert.rejects(interruptionPoint(controller.signal), /from outside/);
+  // An abort made outside the event loop is seen at once.
+  const other = new AbortController();
+  other.abort(new AbortError('in the batch'));
+  await assert.rejects(interruptionPoint(other.signal), /in the batch/);
 });

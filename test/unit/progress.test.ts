@@ -118,11 +118,15 @@ test('trainingMonitor counts steps across epochs and redraws the chart with each
 test('trainingMonitor.step yields to the event loop, and throws the AbortError once the signal is aborted', async () => {
   const controller = new AbortController();
   const { monitor } = fakeMonitor(controller.signal);
+  // interruptionPoint yields at most every 10 ms: wait that out before each step.
+  const later = () => new Promise((resolve) => setTimeout(resolve, 15));
   let ran = false;
+  await later();
   setImmediate(() => (ran = true));
   await monitor.step();
   assert.ok(ran, 'step() did not let the event loop run');
   // Aborted from outside while the loop waits, as a kernel interrupt does.
+  await later();
   setImmediate(() => controller.abort(new AbortError('Interrupted by the kernel (SIGINT)')));
   await assert.rejects(monitor.step(), { name: 'AbortError', message: /SIGINT/ });
   assert.equal(monitor.steps, 2);
