@@ -380,45 +380,41 @@ export function createModel(config: ModelConfig): Model {
     return { xs: xs as tf.Tensor3D[], ys: ys as tf.Tensor1D[] };
   }
 
-  /** The batch's shards under the training graph's input names; the caller disposes them. */
-  function shardFeeds(x: Images, y: Labels): Record<string, tf.Tensor> {
+  /**
+   * Runs the training graph on a batch, in its shards, for one output (a float32 scalar),
+   * after sending what was assigned in tfjs; the caller disposes the result.
+   */
+  function runOnBatch(x: Images, y: Labels, output: 'trainStep' | 'loss' | 'accuracy'): tf.Tensor {
     const { xs, ys } = shardBatch(x, y);
     const feeds: Record<string, tf.Tensor> = {};
     xs.forEach((part, i) => {
       feeds[`x${i}`] = part;
       feeds[`y${i}`] = ys[i] as tf.Tensor1D;
     });
-    return feeds;
-  }
-
-  function trainStep(x: Images, y: Labels): void {
-    const feeds = shardFeeds(x, y);
     try {
       pushAssigned();
-      tf.dispose(session.run(feeds, ['trainStep']));
-      sessionAhead = true;
-      iterations += 1;
+      return session.run(feeds, [output])[0] as tf.Tensor;
     } finally {
       tf.dispose(Object.values(feeds));
     }
   }
 
+  function trainStep(x: Images, y: Labels): void {
+    runOnBatch(x, y, 'trainStep').dispose();
+    sessionAhead = true;
+    iterations += 1;
+  }
+
   /**
-   * One of the training graph's scalars for a batch, from its forward pass alone: one call
-   * into TensorFlow with the shards side by side, where eager tfjs would make about 150.
+   * The batch's loss or accuracy from the training graph's forward pass alone: one call into
+   * TensorFlow with the shards side by side, where eager tfjs would make about 150.
    */
   function evaluate(x: Images, y: Labels, output: 'loss' | 'accuracy'): number {
-    const feeds = shardFeeds(x, y);
+    const value = runOnBatch(x, y, output);
     try {
-      pushAssigned();
-      const [value] = session.run(feeds, [output]) as [tf.Tensor];
-      try {
-        return value.dataSync()[0] as number;
-      } finally {
-        value.dispose();
-      }
+      return value.dataSync()[0] as number;
     } finally {
-      tf.dispose(Object.values(feeds));
+      value.dispose();
     }
   }
 

@@ -46,12 +46,7 @@ export function tslabEntry(root: string = ROOT): string {
  * The kernel spec. `node` is the absolute path of the Node that set the project up (by default
  * the one running this script), so the kernel runs on it whatever PATH starts JupyterLab.
  */
-export function kernelSpec(
-  displayName: string,
-  node: string = process.execPath,
-  root: string = ROOT,
-  arch: string = process.arch,
-): KernelSpec {
+export function kernelSpec(displayName: string, node: string = process.execPath, root: string = ROOT): KernelSpec {
   if (!path.isAbsolute(node)) throw new Error(`Expected \`node\` to be an absolute path, got ${node}`);
   return {
     argv: [node, tslabEntry(root), 'kernel', '--config-path', '{connection_file}'],
@@ -60,7 +55,7 @@ export function kernelSpec(
     // One intra-op thread: the RNN's ops are too small to split (a training step is slower
     // with two). Inter-op threads stay at TensorFlow's default, one per core: they run the
     // shards of each batch side by side (lib/training-graph.ts).
-    env: { TF_NUM_INTRAOP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2', ...oneDnn(arch) },
+    env: { TF_NUM_INTRAOP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2', ...oneDnn(process.arch) },
   };
 }
 
