@@ -79,7 +79,9 @@ if [ "$(cat "$py_stamp" 2>/dev/null)" != "$py_want" ]; then
   else
     say "creating the Jupyter environment in .venv with pip (JupyterLab, nbclient, nbconvert, plotly, nbval; about 30 s)"
     python3 -m venv "$venv"
-    bash scripts/pip-install.sh "$venv/bin/python" -r requirements-jupyter.txt
+    # nbval's wheel is kept in scripts/wheels/, for indexes that lack it: appended to find-links.
+    PIP_FIND_LINKS="${PIP_FIND_LINKS:+$PIP_FIND_LINKS }$root/scripts/wheels" \
+      bash scripts/pip-install.sh "$venv/bin/python" -r requirements-jupyter.txt
   fi
   echo "$py_want" > "$py_stamp"
 fi
