@@ -180,6 +180,35 @@ export const mnistDataChecksums: Readonly<Record<string, Checksum>> = {
   },
 };
 
+/**
+ * Fashion-MNIST (Zalando Research), the same four file names and layout as MNIST: its published
+ * SHA-256 and sizes, as in tensorflow/datasets url_checksums/fashion_mnist.txt.
+ */
+export const fashionMnistChecksums: Readonly<Record<string, Checksum>> = {
+  'train-images-idx3-ubyte.gz': {
+    size: 26421880,
+    sha256: '3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84',
+  },
+  'train-labels-idx1-ubyte.gz': {
+    size: 29515,
+    sha256: 'a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845',
+  },
+  't10k-images-idx3-ubyte.gz': {
+    size: 4422102,
+    sha256: '346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073',
+  },
+  't10k-labels-idx1-ubyte.gz': {
+    size: 5148,
+    sha256: '67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5',
+  },
+};
+
+/** Keras's copy of Fashion-MNIST (fashion_mnist.load_data), then Zalando's own bucket (plain HTTP only). */
+export const fashionMnistMirrors: readonly string[] = [
+  'https://storage.googleapis.com/tensorflow/tf-keras-datasets/',
+  'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
+];
+
 /** Where the fallback copies from: a folder of uncompressed IDX files, and what each must match. */
 export interface LocalMnistSource {
   /** Holds each file without its `.gz`, e.g. `train-images-idx3-ubyte`. */

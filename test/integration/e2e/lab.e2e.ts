@@ -1,6 +1,7 @@
-// The notebook in a real browser: JupyterLab from .venv on localhost, Debian's headless
-// Chromium driven by playwright-core, Run All Cells on the small MNIST subset of
-// test/fixtures/mnist-subset/ (MNIST_DATA_DIR, which the kernel inherits), so it takes seconds.
+// The notebook in a real browser: JupyterLab from .venv on localhost, headless Chromium
+// (the one scripts/chromium.ts finds; skipped, saying so, where there is none) driven by
+// playwright-core, Run All Cells on the small MNIST subset of test/fixtures/mnist-subset/
+// (MNIST_DATA_DIR, which the kernel inherits), so it takes seconds.
 //
 //   npm run test:e2e -- [notebook]      (default: notebooks/rnn-mnist.ipynb)
 //
@@ -18,13 +19,17 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { PLOTLY_MIME } from '../../../lib/plotly';
-import { launchChromium } from '../../../scripts/chromium';
+import { findChromium, launchChromium, missingBrowserLine } from '../../../scripts/chromium';
+import { skipping } from '../../helpers/skip';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const NOTEBOOK = path.resolve(process.argv[2] ?? path.join(ROOT, 'notebooks', 'rnn-mnist.ipynb'));
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const EPOCH_LINE = /^(\d+) Train accuracy: [\d.]+ Test accuracy: [\d.]+$/gm;
 const RUN_ALL_LIMIT_MS = 10 * 60_000;
+const TEST_NAME = `Run All Cells in JupyterLab, headless Chromium: ${path.relative(ROOT, NOTEBOOK)}`;
+const browserFound = findChromium();
+const skip = 'missing' in browserFound && skipping(TEST_NAME, missingBrowserLine(browserFound.missing));
 
 let lab: ChildProcess | undefined;
 let labLog = '';
@@ -74,6 +79,7 @@ async function waitForServer(url: string, limitMs: number): Promise<void> {
 }
 
 before(async () => {
+  if (skip) return;
   assert.ok(fs.existsSync(NOTEBOOK), `Expected a notebook at ${NOTEBOOK}, got nothing there`);
   notebookHash = sha256(NOTEBOOK);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-e2e-'));
@@ -172,108 +178,104 @@ async function waitForKernelIdle(limitMs: number): Promise<void> {
   }
 }
 
-test(
-  `Run All Cells in JupyterLab, headless Chromium: ${path.relative(ROOT, NOTEBOOK)}`,
-  { timeout: RUN_ALL_LIMIT_MS + 120_000 },
-  async () => {
-    const started = Date.now();
-    // Before the kernel is idle, Run All silently does nothing.
-    await waitForKernelIdle(60_000);
-    const pageReady = (Date.now() - started) / 1000;
-    const codeCells = await page.locator('.jp-Notebook .jp-CodeCell').count();
-    assert.ok(codeCells > 0, 'Expected the notebook to show code cells, got none');
+test(TEST_NAME, { timeout: RUN_ALL_LIMIT_MS + 120_000, skip }, async () => {
+  const started = Date.now();
+  // Before the kernel is idle, Run All silently does nothing.
+  await waitForKernelIdle(60_000);
+  const pageReady = (Date.now() - started) / 1000;
+  const codeCells = await page.locator('.jp-Notebook .jp-CodeCell').count();
+  assert.ok(codeCells > 0, 'Expected the notebook to show code cells, got none');
 
-    await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
-    await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
-    // Done when no cell waits ([*]), some ran, and the kernel is idle again; after an error,
-    // JupyterLab drops the cells still queued, so not every cell need have run.
-    const prompts = page.locator('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt');
-    await page.waitForFunction(
-      () => {
-        const texts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')).map(
-          (p) => p.textContent ?? '',
-        );
-        return (
-          texts.some((t) => /\[\d+\]/.test(t)) &&
-          !texts.some((t) => t.includes('[*]')) &&
-          /\|\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.textContent ?? '')
-        );
-      },
-      undefined,
-      { timeout: RUN_ALL_LIMIT_MS, polling: 500 },
-    );
-    const ranFor = (Date.now() - started) / 1000 - pageReady;
-
-    // A screenshot of the whole executed notebook, whatever happens below.
-    const height = Math.max(
-      ...(await page
-        .locator('.jp-Notebook, .jp-WindowedPanel-outer, .jp-WindowedPanel-viewport')
-        .evaluateAll((els) => els.map((el) => el.scrollHeight))),
-    );
-    await page.setViewportSize({ width: 1280, height: Math.min(Math.max(height + 200, 1000), 16_000) });
-    await page.waitForTimeout(500);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const shot = path.join(ARTIFACTS, `${path.basename(NOTEBOOK, '.ipynb')}.png`);
-    await page.screenshot({ path: shot });
-    // And one of the training cell's outputs: progress line, accuracy chart, the epoch lines.
-    const trainingOutput = page.locator('.jp-OutputArea-output', { hasText: /\b4 Train accuracy:/ });
-    if ((await trainingOutput.count()) > 0) {
-      await page.setViewportSize({ width: 1280, height: 1000 });
-      await page.waitForTimeout(300);
-      await trainingOutput.first().evaluate((el) => el.scrollIntoView({ block: 'end' }));
-      await page.waitForTimeout(300);
-      await page.screenshot({ path: path.join(ARTIFACTS, `${path.basename(NOTEBOOK, '.ipynb')}-training.png`) });
-    }
-
-    // JupyterLab renders an error output (and stderr text) as application/vnd.jupyter.stderr:
-    // a clean run shows neither.
-    const errors = await page
-      .locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-      .allTextContents();
-    assert.deepEqual(errors, [], `Expected no error output, got ${errors.length}:\n${errors.join('\n---\n')}`);
-    const ran = (await prompts.allTextContents()).filter((t) => /\[\d+\]/.test(t)).length;
-    assert.equal(ran, codeCells, `Expected all ${codeCells} code cells to have run, got ${ran}`);
-
-    const text = (await page.locator('.jp-OutputArea-output').allTextContents()).join('\n');
-    const epochs = [...text.matchAll(EPOCH_LINE)].map((m) => Number(m[1]));
-    assert.deepEqual(
-      epochs,
-      [0, 1, 2, 3, 4],
-      `Expected the five per-epoch lines, got:\n${text.match(EPOCH_LINE)?.join('\n') ?? '(none)'}`,
-    );
-
-    const stored = JSON.parse(fs.readFileSync(NOTEBOOK, 'utf8')) as {
-      cells: { outputs?: { data?: Record<string, unknown> }[] }[];
-    };
-    const storedCharts = stored.cells
-      .flatMap((c) => c.outputs ?? [])
-      .filter((o) => o.data?.[PLOTLY_MIME] !== undefined).length;
-    // jupyterlab-plotly's output widget is itself the .js-plotly-plot element.
-    const charts = page.locator('.jp-OutputArea .js-plotly-plot');
-    const rendered = await charts.evaluateAll((els) => els.map((el) => el.querySelector('svg.main-svg') !== null));
-    assert.ok(storedCharts > 0, `Expected the stored notebook to hold Plotly outputs, got none`);
-    assert.deepEqual(
-      rendered,
-      new Array<boolean>(storedCharts).fill(true),
-      `Expected ${storedCharts} Plotly chart(s), each with an SVG inside, got ${JSON.stringify(rendered)}`,
-    );
-
-    // The accuracy chart is redrawn in place after each epoch (lib/display.ts liveFigure):
-    // the page, not just the stored notebook, must end showing all five epochs.
-    const titles = await page.locator('.jp-OutputArea .js-plotly-plot .gtitle').allTextContents();
-    const accuracyTitles = titles.filter((t) => t.startsWith('Accuracy per epoch'));
-    if (accuracyTitles.length > 0) {
-      assert.deepEqual(
-        accuracyTitles,
-        ['Accuracy per epoch (5 of 5)'],
-        `Expected the live accuracy chart to end at 5 of 5 epochs, got ${JSON.stringify(accuracyTitles)}`,
+  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
+  await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
+  // Done when no cell waits ([*]), some ran, and the kernel is idle again; after an error,
+  // JupyterLab drops the cells still queued, so not every cell need have run.
+  const prompts = page.locator('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt');
+  await page.waitForFunction(
+    () => {
+      const texts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')).map(
+        (p) => p.textContent ?? '',
       );
-    }
+      return (
+        texts.some((t) => /\[\d+\]/.test(t)) &&
+        !texts.some((t) => t.includes('[*]')) &&
+        /\|\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.textContent ?? '')
+      );
+    },
+    undefined,
+    { timeout: RUN_ALL_LIMIT_MS, polling: 500 },
+  );
+  const ranFor = (Date.now() - started) / 1000 - pageReady;
 
-    assert.equal(sha256(NOTEBOOK), notebookHash, `Expected ${NOTEBOOK} unchanged by the test run, it was rewritten`);
-    console.log(
-      `e2e: page with kernel idle in ${pageReady.toFixed(1)} s; Run All took ${ranFor.toFixed(1)} s; ` +
-        `${codeCells} code cells, ${storedCharts} chart(s); screenshot ${path.relative(ROOT, shot)}`,
+  // A screenshot of the whole executed notebook, whatever happens below.
+  const height = Math.max(
+    ...(await page
+      .locator('.jp-Notebook, .jp-WindowedPanel-outer, .jp-WindowedPanel-viewport')
+      .evaluateAll((els) => els.map((el) => el.scrollHeight))),
+  );
+  await page.setViewportSize({ width: 1280, height: Math.min(Math.max(height + 200, 1000), 16_000) });
+  await page.waitForTimeout(500);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const shot = path.join(ARTIFACTS, `${path.basename(NOTEBOOK, '.ipynb')}.png`);
+  await page.screenshot({ path: shot });
+  // And one of the training cell's outputs: progress line, accuracy chart, the epoch lines.
+  const trainingOutput = page.locator('.jp-OutputArea-output', { hasText: /\b4 Train accuracy:/ });
+  if ((await trainingOutput.count()) > 0) {
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await page.waitForTimeout(300);
+    await trainingOutput.first().evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(ARTIFACTS, `${path.basename(NOTEBOOK, '.ipynb')}-training.png`) });
+  }
+
+  // JupyterLab renders an error output (and stderr text) as application/vnd.jupyter.stderr:
+  // a clean run shows neither.
+  const errors = await page
+    .locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    .allTextContents();
+  assert.deepEqual(errors, [], `Expected no error output, got ${errors.length}:\n${errors.join('\n---\n')}`);
+  const ran = (await prompts.allTextContents()).filter((t) => /\[\d+\]/.test(t)).length;
+  assert.equal(ran, codeCells, `Expected all ${codeCells} code cells to have run, got ${ran}`);
+
+  const text = (await page.locator('.jp-OutputArea-output').allTextContents()).join('\n');
+  const epochs = [...text.matchAll(EPOCH_LINE)].map((m) => Number(m[1]));
+  assert.deepEqual(
+    epochs,
+    [0, 1, 2, 3, 4],
+    `Expected the five per-epoch lines, got:\n${text.match(EPOCH_LINE)?.join('\n') ?? '(none)'}`,
+  );
+
+  const stored = JSON.parse(fs.readFileSync(NOTEBOOK, 'utf8')) as {
+    cells: { outputs?: { data?: Record<string, unknown> }[] }[];
+  };
+  const storedCharts = stored.cells
+    .flatMap((c) => c.outputs ?? [])
+    .filter((o) => o.data?.[PLOTLY_MIME] !== undefined).length;
+  // jupyterlab-plotly's output widget is itself the .js-plotly-plot element.
+  const charts = page.locator('.jp-OutputArea .js-plotly-plot');
+  const rendered = await charts.evaluateAll((els) => els.map((el) => el.querySelector('svg.main-svg') !== null));
+  assert.ok(storedCharts > 0, `Expected the stored notebook to hold Plotly outputs, got none`);
+  assert.deepEqual(
+    rendered,
+    new Array<boolean>(storedCharts).fill(true),
+    `Expected ${storedCharts} Plotly chart(s), each with an SVG inside, got ${JSON.stringify(rendered)}`,
+  );
+
+  // The accuracy chart is redrawn in place after each epoch (lib/display.ts liveFigure):
+  // the page, not just the stored notebook, must end showing all five epochs.
+  const titles = await page.locator('.jp-OutputArea .js-plotly-plot .gtitle').allTextContents();
+  const accuracyTitles = titles.filter((t) => t.startsWith('Accuracy per epoch'));
+  if (accuracyTitles.length > 0) {
+    assert.deepEqual(
+      accuracyTitles,
+      ['Accuracy per epoch (5 of 5)'],
+      `Expected the live accuracy chart to end at 5 of 5 epochs, got ${JSON.stringify(accuracyTitles)}`,
     );
-  },
-);
+  }
+
+  assert.equal(sha256(NOTEBOOK), notebookHash, `Expected ${NOTEBOOK} unchanged by the test run, it was rewritten`);
+  console.log(
+    `e2e: page with kernel idle in ${pageReady.toFixed(1)} s; Run All took ${ranFor.toFixed(1)} s; ` +
+      `${codeCells} code cells, ${storedCharts} chart(s); screenshot ${path.relative(ROOT, shot)}`,
+  );
+});
