@@ -190,7 +190,7 @@ async function trainOurs(options: Options): Promise<void> {
   // child's TF_NUM_*_THREADS must be in its environment before tfjs-node loads.
   const { readDataSets } = await import('../lib/data');
   const { createModel, defaultShards } = await import('../lib/model');
-  const { train, formatEpochLine } = await import('../lib/train');
+  const { train, formatEpochLine } = await import('../lib/train/train');
   const mnist = await readDataSets(options.data, { seed: options.seed, download: false, log: () => {} });
   const model = createModel({
     nSteps: 28,

@@ -21,8 +21,8 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs-node';
 import { createModel } from '../lib/model';
-import { createSession, Graph, graphOps, Output, savedModelProto } from '../lib/tf-graph';
-import { trainingGraph, VARIABLES, variableShapes } from '../lib/training-graph';
+import { createSession, Graph, graphOps, Output, savedModelProto } from '../lib/graph';
+import { trainingGraph, VARIABLES, variableShapes } from '../lib/model/training-graph';
 
 const { values } = parseArgs({
   options: {

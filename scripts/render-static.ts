@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { PLOTLY_MIME } from '../lib/plotly';
+import { PLOTLY_MIME } from '../lib/charts/plotly';
 import { launchChromium } from './chromium';
 
 const DEFAULT_WIDTH = 700;

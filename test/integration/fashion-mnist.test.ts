@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DataSets, fashionMnistChecksums, fashionMnistMirrors, mnistFiles, readDataSets } from '../../lib/data';
-import { DownloadError, downloadFile } from '../../lib/download';
-import { readLabelsFile } from '../../lib/idx';
+import { DownloadError, downloadFile } from '../../lib/data/download';
+import { readLabelsFile } from '../../lib/data/idx';
 import { mnistNames } from '../helpers/synthetic-idx';
 import { skipping } from '../helpers/skip';
 

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracyFigure, beliefFigure, confusionCounts, confusionFigure, rowGradientFigure } from '../../lib/charts';
-import { figureSummary, type HeatmapTrace, type ScatterTrace } from '../../lib/plotly';
+import {
+  accuracyFigure,
+  beliefFigure,
+  confusionCounts,
+  confusionFigure,
+  rowGradientFigure,
+} from '../../lib/charts/charts';
+import { figureSummary, type HeatmapTrace, type ScatterTrace } from '../../lib/charts/plotly';
 
 const scatter = (t: unknown): ScatterTrace => {
   assert.equal((t as ScatterTrace).type, 'scatter');

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracyFigure } from '../../lib/charts';
-import { liveFigure, liveText, showFigure, type DisplayContent } from '../../lib/display';
-import { PLOTLY_MIME } from '../../lib/plotly';
+import { accuracyFigure } from '../../lib/charts/charts';
+import { liveFigure, liveText, showFigure, type DisplayContent } from '../../lib/charts/display';
+import { PLOTLY_MIME } from '../../lib/charts/plotly';
 
 function recorder() {
   const sent: { content: DisplayContent; update: boolean }[] = [];

@@ -18,7 +18,7 @@ import {
   downloadFile,
   installGzipped,
   progressBar,
-} from '../../lib/download';
+} from '../../lib/data/download';
 import { mnistNames, tempDir, writeTinyMnist } from '../helpers/synthetic-idx';
 
 const name = 'payload.bin';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseImageIdx, parseLabelIdx, readImagesFile, readLabelsFile, scaleImages } from '../../lib/idx';
+import { parseImageIdx, parseLabelIdx, readImagesFile, readLabelsFile, scaleImages } from '../../lib/data/idx';
 import { gzip, imageIdx, labelIdx, tempDir } from '../helpers/synthetic-idx';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'tf-mnist-scale.json'), 'utf8')) as {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
-import { adamConfig } from '../../lib/adam';
+import { adamConfig } from '../../lib/model/adam';
 import {
   basicRNNCell,
   createModel,
@@ -15,8 +15,8 @@ import {
   inTopK,
   sparseSoftmaxCrossEntropyWithLogits,
 } from '../../lib/model';
-import { createSession } from '../../lib/tf-graph';
-import { trainingGraph } from '../../lib/training-graph';
+import { createSession } from '../../lib/graph';
+import { trainingGraph } from '../../lib/model/training-graph';
 
 type Nested = number | boolean | Nested[];
 interface Reference {
@@ -43,6 +43,10 @@ const ref = JSON.parse(
 ) as Reference;
 const { nSteps, nInputs, nNeurons, nOutputs, learningRate } = ref.config;
 const TOLERANCE = 1e-5;
+
+/** The fixture's weights, for `model.setVariables`. */
+const referenceWeights = () =>
+  ({ kernel: ref.kernel, bias: ref.bias, weights: ref.weights, biases: ref.biases }) as Record<string, number[]>;
 
 function assertClose(actual: tf.Tensor | number, expected: Nested, what: string): void {
   const flatten = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flatten) : [Number(v)]);
@@ -137,9 +141,7 @@ for (const shards of [1, 2]) {
 for (const shards of [1, 2]) {
   test(`trainStep takes the same two Adam steps as TF-1's AdamOptimizer (${shards} shard(s))`, () => {
     const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate, shards });
-    [ref.kernel, ref.bias, ref.weights, ref.biases].forEach((value, i) =>
-      model.variables[i]!.assign(tf.tensor(value as number[])),
-    );
+    model.setVariables(referenceWeights());
     const { x, y } = inputs();
     ref.afterAdam.forEach((expected, step) => {
       model.trainStep(x, y);
@@ -164,9 +166,7 @@ test("inTopK and accuracy agree with TensorFlow's in_top_k for k = 1 and 2", () 
 
 test('model.accuracy and model.loss match TensorFlow on the fixture', () => {
   const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate });
-  [ref.kernel, ref.bias, ref.weights, ref.biases].forEach((value, i) =>
-    model.variables[i]!.assign(tf.tensor(value as number[])),
-  );
+  model.setVariables(referenceWeights());
   const { x, y } = inputs();
   assertClose(model.accuracy(x, y), ref.accuracy, 'accuracy');
   assertClose(model.loss(x, y), ref.loss, 'loss');

@@ -3,7 +3,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-node';
 import * as os from 'os';
-import { basicRNNCell, createModel, defaultShards, fullyConnected, type Model } from '../../lib/model';
+import {
+  basicRNNCell,
+  createModel,
+  defaultShards,
+  fullyConnected,
+  sparseSoftmaxCrossEntropyWithLogits,
+  VARIABLES,
+  type Model,
+} from '../../lib/model';
 
 const config = { nSteps: 28, nInputs: 28, nNeurons: 128, nOutputs: 10, learningRate: 0.001, seed: 7 };
 
@@ -93,42 +101,79 @@ test('trainStep and accuracy leave no tensors behind', () => {
   model.dispose();
 });
 
-test('the variables read through the model show the session after training, and an assigned one is where the next step starts', () => {
+test("the model's variables hold the session's values after each step, with no read needed first", () => {
+  const small = { nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 2, learningRate: 0.01, seed: 3 };
+  const x = Float32Array.from({ length: 2 * 12 }, (_, i) => Math.cos(i));
+  const y = new Int32Array([0, 1]);
+  const model = createModel(small);
+  const held = [model.variables[0]!, model.basicCell.kernel, model.logitsLayer.biases];
+  const initial = model.variables.map((v) => Array.from(v.dataSync()));
+  model.trainStep(x, y);
+  // References kept from before the step are the same variables, and hold the trained values.
+  assert.equal(held[0], held[1]);
+  const trained = held.map((v) => Array.from(v.dataSync()));
+  assert.notDeepEqual(trained[0], initial[0], 'the kernel is trained');
+  assert.notDeepEqual(trained[2], initial[3], 'the biases are trained');
+  // The session agrees: its loss (from its own variables) is the eager loss from the tfjs ones.
+  for (let step = 0; step < 3; step++) {
+    model.trainStep(x, y);
+    const eager = tf.tidy(() => tf.mean(sparseSoftmaxCrossEntropyWithLogits(tf.tensor1d(y, 'int32'), model.logits(x))));
+    assert.ok(Math.abs(eager.dataSync()[0]! - model.loss(x, y)) < 1e-6, `step ${step + 2}: the copies agree`);
+    eager.dispose();
+  }
+  model.dispose();
+});
+
+test('setVariables is where the next step starts, and replaces only the variables it names', () => {
   const small = { nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 2, learningRate: 0.01, seed: 3 };
   const x = Float32Array.from({ length: 2 * 12 }, (_, i) => Math.cos(i));
   const y = new Int32Array([0, 1]);
   const values = (m: Model) => m.variables.map((v) => Array.from(v.dataSync()));
   const [a, b] = [createModel(small), createModel(small)];
   const initial = values(a);
-  const held = a.variables[0]!;
   a.trainStep(x, y);
   b.trainStep(x, y);
-  const trained = values(a);
-  trained.forEach((v, i) => assert.notDeepEqual(v, initial[i], `variable ${i} is trained`));
-  // A reference kept from before the step caught up when the model was read.
-  assert.deepEqual(Array.from(held.dataSync()), trained[0]);
-
-  // An assignment through the model reaches the next step: b starts its second step from a's start.
-  tf.tidy(() => b.variables.forEach((v, i) => v.assign(tf.tensor(initial[i]!, v.shape))));
+  // b goes back to the start: its variables show it, and its next step starts from there (with
+  // Adam's moments kept from its first step, as TF-1's Variable.load keeps them), unlike a's.
+  b.setVariables(Object.fromEntries(VARIABLES.map((name, i) => [name, initial[i]!])));
   assert.deepEqual(values(b), initial);
   b.trainStep(x, y);
   a.trainStep(x, y);
   assert.notDeepEqual(values(b), values(a));
 
-  // A variable assigned through a reference kept from before a step, while the tfjs copies are
-  // behind the session, replaces only itself: the others keep the step.
+  // One variable set, from an array, after a step: the others keep their trained values.
   const [c, d] = [createModel(small), createModel(small)];
-  const stale = d.variables[1]!;
   c.trainStep(x, y);
   d.trainStep(x, y);
-  tf.tidy(() => stale.assign(tf.zeros(stale.shape)));
+  const before = tf.memory().numTensors;
+  d.setVariables({ bias: new Array<number>(small.nNeurons).fill(0) });
+  assert.equal(tf.memory().numTensors, before, 'setVariables frees what it makes');
   const [want, got] = [values(c), values(d)];
   assert.deepEqual(got[1], new Array<number>(small.nNeurons).fill(0));
   [0, 2, 3].forEach((i) => assert.deepEqual(got[i], want[i], `variable ${i} keeps its trained value`));
-  c.dispose();
-  d.dispose();
-  a.dispose();
-  b.dispose();
+  // And the session took it: the next step starts from the zero bias.
+  c.setVariables({ bias: new Array<number>(small.nNeurons).fill(0) });
+  c.trainStep(x, y);
+  d.trainStep(x, y);
+  assert.deepEqual(values(d), values(c));
+  [a, b, c, d].forEach((m) => m.dispose());
+});
+
+test('setVariables names a wrong variable or shape, and writes nothing then', () => {
+  const model = createModel({ nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 2, learningRate: 0.01, seed: 3 });
+  const kernel = Array.from(model.variables[0]!.dataSync());
+  const before = tf.memory().numTensors;
+  assert.throws(
+    () => model.setVariables({ kernel: new Array<number>(40).fill(1), bias: [1, 2] }),
+    /Expected `bias` to be float32 of shape \[5\], got float32 of shape \[2\]/,
+  );
+  assert.throws(
+    () => model.setVariables({ kernal: [1] } as never),
+    /Expected variables named kernel, bias, weights, biases, got `kernal`/,
+  );
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(Array.from(model.variables[0]!.dataSync()), kernel);
+  model.dispose();
 });
 
 test('createModel and the model name the argument that is wrong', () => {

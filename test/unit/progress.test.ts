@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Figure } from '../../lib/plotly';
-import { AbortError } from '../../lib/interrupt';
-import { createProgress, estimateRemaining, formatDuration, formatProgress, trainingMonitor } from '../../lib/progress';
+import type { Figure } from '../../lib/charts/plotly';
+import { AbortError } from '../../lib/train/interrupt';
+import { formatDuration } from '../../lib/format';
+import { createProgress, estimateRemaining, formatProgress, trainingMonitor } from '../../lib/train/progress';
 
 test('formatDuration writes m:ss, and h:mm:ss from an hour on', () => {
   assert.equal(formatDuration(0), '0:00');

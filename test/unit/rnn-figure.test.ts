@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ScatterTrace } from '../../lib/plotly';
-import { rnnUnrolledFigure } from '../../lib/rnn-figure';
+import type { ScatterTrace } from '../../lib/charts/plotly';
+import { rnnUnrolledFigure } from '../../lib/charts/rnn';
 
 const scatter = (t: unknown): ScatterTrace => {
   assert.equal((t as ScatterTrace).type, 'scatter');

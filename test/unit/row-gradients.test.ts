@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
-import { adamConfig } from '../../lib/adam';
+import { adamConfig } from '../../lib/model/adam';
 import { createModel, type Model } from '../../lib/model';
-import { rowGradientNorms, rowGradients } from '../../lib/row-gradients';
-import { createSession } from '../../lib/tf-graph';
-import { trainingGraph } from '../../lib/training-graph';
+import { rowGradientNorms, rowGradients } from '../../lib/model/row-gradients';
+import { createSession } from '../../lib/graph';
+import { trainingGraph } from '../../lib/model/training-graph';
 
 type Nested = number | Nested[];
 interface Reference {
@@ -45,7 +45,7 @@ function assertClose(actual: tf.Tensor | number[], expected: Nested, what: strin
 /** A model holding the fixture's weights. */
 function referenceModel(): Model {
   const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate: 0.001, shards: 1 });
-  [ref.kernel, ref.bias, ref.weights, ref.biases].forEach((value, i) => model.variables[i]!.assign(tf.tensor(value)));
+  model.setVariables({ kernel: ref.kernel, bias: ref.bias, weights: ref.weights, biases: ref.biases });
   return model;
 }
 const inputs = () => ({ x: tf.tensor3d(ref.x as number[][][]), y: tf.tensor1d(ref.y, 'int32') });

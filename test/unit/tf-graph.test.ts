@@ -5,8 +5,8 @@ import * as v8 from 'v8';
 import * as vm from 'vm';
 import * as tf from '@tensorflow/tfjs-node';
 import { nodeBackend } from '@tensorflow/tfjs-node/dist/nodejs_kernel_backend';
-import { createSession, Graph, graphOps, savedModelProto } from '../../lib/tf-graph';
-import { tfProto } from '../../lib/tf-proto';
+import { createSession, Graph, graphOps, savedModelProto } from '../../lib/graph';
+import { tfProto } from '../../lib/graph/tf-proto';
 
 test('Graph names nodes after their op, numbered as TF-1 does, and refuses a duplicate name', () => {
   const g = new Graph();

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-node';
 import { createModel } from '../../lib/model';
-import { formatEpochLine, formatFloat32, train } from '../../lib/train';
+import { formatFloat32 } from '../../lib/format';
+import { formatEpochLine, train } from '../../lib/train/train';
 
 const modelConfig = { nSteps: 28, nInputs: 28, nNeurons: 32, nOutputs: 10, learningRate: 0.01, seed: 1 };
 

@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { PLOTLY_MIME } from '../../../lib/plotly';
+import { PLOTLY_MIME } from '../../../lib/charts/plotly';
 import { findChromium, launchChromium, missingBrowserLine } from '../../../scripts/chromium';
 import { skipping } from '../../helpers/skip';
 

@@ -1,6 +1,6 @@
 /**
  * How much of the loss's gradient reaches each row of an image: the backward
- * pass through time of lib/training-graph.ts, run eagerly on a batch, keeping
+ * pass through time of lib/model/training-graph.ts, run eagerly on a batch, keeping
  * what the training step only passes through, the gradient at every step.
  *
  * With h_t = tanh([x_t, h_{t-1}] @ kernel + bias) and logits = h_T @ weights + biases,
@@ -16,7 +16,8 @@
  * batch, so TensorFlow's per-op cost does not matter here.
  */
 import * as tf from '@tensorflow/tfjs-node';
-import { dynamicRnn, type BasicRNNCell, type FullyConnected, type Images, type Labels } from './model';
+import type { Images, Labels } from './inputs';
+import { dynamicRnn, type BasicRNNCell, type FullyConnected } from './nn';
 
 /** The parts of a model the gradients need (a `Model` has them). */
 export interface RnnClassifier {

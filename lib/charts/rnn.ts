@@ -5,7 +5,7 @@
  * lib/display.ts's job.
  */
 
-import { positiveInteger } from './checks';
+import { positiveInteger } from '../checks';
 import {
   FONT,
   MUTED,

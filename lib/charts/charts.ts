@@ -7,8 +7,8 @@
  * notebook stays small and re-runs give stable diffs.
  */
 
-import { positiveInteger } from './checks';
-import type { EpochResult } from './train';
+import { positiveInteger } from '../checks';
+import type { EpochResult } from '../train/train';
 import {
   CONFIG,
   FONT,

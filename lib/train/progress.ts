@@ -7,24 +7,12 @@
  * throttle (a few updates a second, so neither the kernel channel nor the
  * stored notebook is flooded) and the display.
  */
-import { accuracyFigure } from './charts';
-import { positiveInteger } from './checks';
-import { liveFigure, liveText, type LiveFigure, type TextLine } from './display';
+import { accuracyFigure } from '../charts/charts';
+import { positiveInteger } from '../checks';
+import { formatDuration } from '../format';
+import { liveFigure, liveText, type LiveFigure, type TextLine } from '../charts/display';
 import { interruptionPoint } from './interrupt';
 import type { EpochResult } from './train';
-
-/** Formats seconds as m:ss, or h:mm:ss from an hour on. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new Error(`Expected \`seconds\` to be a finite number >= 0, got ${seconds}`);
-  }
-  const total = Math.round(seconds);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const ss = String(s).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
 
 /**
  * Seconds left at the average pace so far, or undefined before the first

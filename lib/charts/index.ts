@@ -1,0 +1,5 @@
+// The notebook's Plotly figures, and showing them in the kernel's output.
+export * from './charts';
+export * from './rnn';
+export * from './display';
+export { PLOTLY_MIME, figureSummary, type Figure } from './plotly';
