@@ -150,6 +150,82 @@ function temporaryPath(dest: string): string {
   );
 }
 
+/** SHA-256 and MD5 of the bytes as they stream past, and how they differ from a checksum. */
+function hashing() {
+  const sha256 = crypto.createHash('sha256');
+  const md5 = crypto.createHash('md5');
+  return {
+    update(chunk: Buffer): void {
+      sha256.update(chunk);
+      md5.update(chunk);
+    },
+    /** What differs from `checksum`, as "SHA-256 <want>, found <got>", or null when all match; call once, at the end. */
+    mismatch(checksum: Checksum, size: number): string | null {
+      if (checksum.size !== undefined && size !== checksum.size) return `${checksum.size} bytes, found ${size}`;
+      const sha = sha256.digest('hex');
+      if (sha !== checksum.sha256.toLowerCase()) return `SHA-256 ${checksum.sha256}, found ${sha}`;
+      const md5Hex = md5.digest('hex');
+      if (checksum.md5 !== undefined && md5Hex !== checksum.md5.toLowerCase())
+        return `MD5 ${checksum.md5}, found ${md5Hex}`;
+      return null;
+    },
+  };
+}
+
+/** What a download reports its progress with. */
+interface Receiving {
+  file: string;
+  url: string;
+  /** From Content-Length, when the server sends one. */
+  total: number | undefined;
+  timeoutMs: number;
+  progress: ProgressReporter | undefined;
+}
+
+/**
+ * Writes the body of `res` to `handle`, hashing it, and fails if it stalls for `timeoutMs` or
+ * ends short of its Content-Length.
+ * @returns the number of bytes received
+ */
+async function receive(
+  res: http.IncomingMessage,
+  handle: fs.promises.FileHandle,
+  hashes: ReturnType<typeof hashing>,
+  r: Receiving,
+): Promise<number> {
+  let received = 0;
+  let idle: NodeJS.Timeout | undefined;
+  const armIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => res.destroy(new AttemptError(`no data for ${r.timeoutMs} ms`, true)), r.timeoutMs);
+  };
+  armIdle();
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      armIdle();
+      hashes.update(chunk);
+      received += chunk.length;
+      await handle.write(chunk);
+      r.progress?.({ file: r.file, url: r.url, received, total: r.total, done: false });
+    }
+  } catch (e) {
+    if (e instanceof AttemptError) throw e;
+    const of = r.total === undefined ? '' : ` of ${r.total}`;
+    throw new AttemptError(
+      `connection lost after ${received}${of} bytes (${describeNetworkError(e as NodeJS.ErrnoException)})`,
+      true,
+    );
+  } finally {
+    clearTimeout(idle);
+    // A line ended, whole or not, so that what is printed next starts on its own line.
+    if (received > 0) r.progress?.({ file: r.file, url: r.url, received, total: r.total, done: true });
+  }
+  if (r.total !== undefined && received !== r.total) {
+    throw new AttemptError(`connection closed after ${received} of ${r.total} bytes`, true);
+  }
+  return received;
+}
+
 /** Streams one URL into `dest` via a temporary file; verifies before the rename. */
 async function fetchVerified(
   url: string,
@@ -162,69 +238,24 @@ async function fetchVerified(
   const res = await get(url, timeoutMs);
   const lengthHeader = res.headers['content-length'];
   const total = lengthHeader === undefined ? undefined : Number(lengthHeader);
-  const dir = path.dirname(dest);
   const tmp = temporaryPath(dest);
   let handle: fs.promises.FileHandle | undefined;
   let renamed = false;
-  let idle: NodeJS.Timeout | undefined;
-  let received = 0;
-  let finished = false;
-  const armIdle = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => res.destroy(new AttemptError(`no data for ${timeoutMs} ms`, true)), timeoutMs);
-  };
   try {
-    await fs.promises.mkdir(dir, { recursive: true });
+    await fs.promises.mkdir(path.dirname(dest), { recursive: true });
     handle = await fs.promises.open(tmp, 'wx');
-    const sha256 = crypto.createHash('sha256');
-    const md5 = crypto.createHash('md5');
-    armIdle();
-    try {
-      for await (const chunk of res as AsyncIterable<Buffer>) {
-        armIdle();
-        sha256.update(chunk);
-        md5.update(chunk);
-        received += chunk.length;
-        await handle.write(chunk);
-        progress?.({ file, url, received, total, done: false });
-      }
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err instanceof AttemptError) throw err;
-      throw new AttemptError(
-        `connection lost after ${received}${total === undefined ? '' : ` of ${total}`} bytes (${describeNetworkError(err)})`,
-        true,
-      );
-    } finally {
-      clearTimeout(idle);
-    }
-    if (total !== undefined && received !== total) {
-      throw new AttemptError(`connection closed after ${received} of ${total} bytes`, true);
-    }
-    finished = true;
-    progress?.({ file, url, received, total, done: true });
-    if (checksum.size !== undefined && received !== checksum.size) {
-      throw new AttemptError(`expected ${checksum.size} bytes, found ${received}`, true);
-    }
-    const sha = sha256.digest('hex');
-    if (sha !== checksum.sha256.toLowerCase()) {
-      throw new AttemptError(`expected SHA-256 ${checksum.sha256}, found ${sha}`, true);
-    }
-    const md5Hex = md5.digest('hex');
-    if (checksum.md5 !== undefined && md5Hex !== checksum.md5.toLowerCase()) {
-      throw new AttemptError(`expected MD5 ${checksum.md5}, found ${md5Hex}`, true);
-    }
+    const hashes = hashing();
+    const received = await receive(res, handle, hashes, { file, url, total, timeoutMs, progress });
+    const mismatch = hashes.mismatch(checksum, received);
+    if (mismatch !== null) throw new AttemptError(`expected ${mismatch}`, true);
     await syncAndRename(handle, tmp, dest);
     handle = undefined;
     renamed = true;
     return received;
   } catch (e) {
     if (e instanceof AttemptError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    throw new AttemptError(`could not write ${dest}: ${describeNetworkError(err)}`, true);
+    throw new AttemptError(`could not write ${dest}: ${describeNetworkError(e as NodeJS.ErrnoException)}`, true);
   } finally {
-    // End a half-drawn progress line, so that what is printed next starts on its own line.
-    if (!finished && received > 0) progress?.({ file, url, received, total, done: true });
     res.destroy();
     await handle?.close().catch(() => undefined);
     if (!renamed) await removeQuietly(tmp);
@@ -280,12 +311,10 @@ export async function installGzipped(source: string, dest: string, checksum: Che
   if (checksum.size !== undefined && size !== checksum.size) {
     throw new Error(`Expected ${source} to be ${checksum.size} bytes, found ${size}`);
   }
-  const sha256 = crypto.createHash('sha256');
-  const md5 = crypto.createHash('md5');
-  const hashing = new Transform({
+  const hashes = hashing();
+  const hashed = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      sha256.update(chunk);
-      md5.update(chunk);
+      hashes.update(chunk);
       done(null, chunk);
     },
   });
@@ -294,15 +323,9 @@ export async function installGzipped(source: string, dest: string, checksum: Che
   let renamed = false;
   try {
     await fs.promises.mkdir(path.dirname(dest), { recursive: true });
-    await pipeline(fs.createReadStream(source), hashing, zlib.createGzip(), fs.createWriteStream(tmp, { flags: 'wx' }));
-    const sha = sha256.digest('hex');
-    if (sha !== checksum.sha256.toLowerCase()) {
-      throw new Error(`Expected ${source} to have SHA-256 ${checksum.sha256}, found ${sha}`);
-    }
-    const md5Hex = md5.digest('hex');
-    if (checksum.md5 !== undefined && md5Hex !== checksum.md5.toLowerCase()) {
-      throw new Error(`Expected ${source} to have MD5 ${checksum.md5}, found ${md5Hex}`);
-    }
+    await pipeline(fs.createReadStream(source), hashed, zlib.createGzip(), fs.createWriteStream(tmp, { flags: 'wx' }));
+    const mismatch = hashes.mismatch(checksum, size);
+    if (mismatch !== null) throw new Error(`Expected ${source} to have ${mismatch}`);
     handle = await fs.promises.open(tmp, 'r+');
     await syncAndRename(handle, tmp, dest);
     handle = undefined;

@@ -16,7 +16,7 @@
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-node';
 import { positiveInteger } from '../checks';
-import { createSession } from '../graph';
+import { createSession, type GraphSession } from '../graph';
 import { adamConfig } from './adam';
 import { shardBatch, withImages, type ImageShape, type Images, type Labels } from './inputs';
 import { basicRNNCell, dynamicRnn, fullyConnected, type BasicRNNCell, type FullyConnected } from './nn';
@@ -96,26 +96,55 @@ export interface Model {
   dispose(): void;
 }
 
-const TRAIN_FETCHES = ['trainStep', ...VARIABLES.map((name) => `${name}/trained`)];
-
 /** Builds the seed's In[4]: cell, dynamic RNN, logits, loss, Adam, accuracy. */
 export function createModel(config: ModelConfig): Model {
   const [nSteps, nInputs, nNeurons, nOutputs] = (['nSteps', 'nInputs', 'nNeurons', 'nOutputs'] as const).map((name) =>
     positiveInteger(name, config[name]),
   ) as [number, number, number, number];
-  const shape: ImageShape = { nSteps, nInputs };
   const adam = adamConfig({ learningRate: config.learningRate });
   const shards = positiveInteger('shards', config.shards ?? defaultShards());
   // The session first: if TensorFlow refuses the graph, no tensors have been made yet.
   const session = createSession(trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam, shards }));
   const { basicCell, logitsLayer } = initialLayers(nInputs, nNeurons, nOutputs, config.seed);
   const variables: tf.Variable[] = [basicCell.kernel, basicCell.bias, logitsLayer.weights, logitsLayer.biases];
+  const shape: ImageShape = { nSteps, nInputs };
+  const training = sessionOf(session, variables, shape, shards);
+  let iterations = 0;
+  return {
+    config: { ...config },
+    basicCell,
+    logitsLayer,
+    variables,
+    get iterations() {
+      return iterations;
+    },
+    setVariables: (values) => training.setVariables(checkedValues(values, variableShapes(config))),
+    trainStep(x, y) {
+      training.trainStep(x, y);
+      iterations += 1;
+    },
+    loss: (x, y) => training.evaluate(x, y, 'loss'),
+    accuracy: (x, y) => training.evaluate(x, y, 'accuracy'),
+    ...eagerForward(basicCell, logitsLayer, shape),
+    dispose() {
+      basicCell.dispose();
+      logitsLayer.dispose();
+      session.dispose();
+    },
+  };
+}
+
+const TRAIN_FETCHES = ['trainStep', ...VARIABLES.map((name) => `${name}/trained`)];
+
+/**
+ * The training graph's session with the tfjs `variables` it trains, kept equal to its own in
+ * the two calls that change either: `trainStep` and `setVariables`.
+ */
+function sessionOf(session: GraphSession, variables: tf.Variable[], shape: ImageShape, shards: number) {
   tf.dispose(
     session.run(Object.fromEntries(VARIABLES.map((name, i) => [`${name}/value`, variables[i]!])), ['initialize']),
   );
-  let iterations = 0;
-
-  /** Runs the training graph on the batch, in its shards, for `fetches`; the caller frees the results. */
+  /** Runs the graph on the batch, in its shards, for `fetches`; the caller frees the results. */
   function run(x: Images, y: Labels, fetches: readonly string[]): tf.Tensor[] {
     const { xs, ys } = shardBatch(x, y, shape, shards);
     const feeds = Object.fromEntries(
@@ -130,27 +159,23 @@ export function createModel(config: ModelConfig): Model {
       tf.dispose(Object.values(feeds));
     }
   }
-  /** The batch's loss or accuracy from the graph's forward pass: one call, the shards side by side. */
-  function evaluate(x: Images, y: Labels, output: 'loss' | 'accuracy'): number {
-    const [value] = run(x, y, [output]) as [tf.Tensor];
-    try {
-      return value.dataSync()[0] as number;
-    } finally {
-      value.dispose();
-    }
-  }
-  const logitsOf = (x: tf.Tensor3D) => tf.tidy(() => logitsLayer.apply(dynamicRnn(basicCell, x).states));
-
   return {
-    config: { ...config },
-    basicCell,
-    logitsLayer,
-    variables,
-    get iterations() {
-      return iterations;
+    trainStep(x: Images, y: Labels): void {
+      const [loss, ...trained] = run(x, y, TRAIN_FETCHES);
+      loss?.dispose();
+      // assign takes the fetched value's data without a copy; the variable keeps it alive.
+      trained.forEach((value, i) => (variables[i]!.assign(value), value.dispose()));
     },
-    setVariables(values) {
-      const { checked, made } = checkedValues(values, variableShapes({ nInputs, nNeurons, nOutputs }));
+    /** The batch's loss or accuracy from the graph's forward pass: one call, the shards side by side. */
+    evaluate(x: Images, y: Labels, output: 'loss' | 'accuracy'): number {
+      const [value] = run(x, y, [output]) as [tf.Tensor];
+      try {
+        return value.dataSync()[0] as number;
+      } finally {
+        value.dispose();
+      }
+    },
+    setVariables({ checked, made }: ReturnType<typeof checkedValues>): void {
       for (const { index, value } of checked) {
         const name = VARIABLES[index] as VariableName;
         tf.dispose(session.run({ [`${name}/value`]: value }, [`${name}/assign`]));
@@ -158,15 +183,17 @@ export function createModel(config: ModelConfig): Model {
       }
       tf.dispose(made);
     },
-    trainStep(x, y) {
-      const [loss, ...trained] = run(x, y, TRAIN_FETCHES);
-      loss?.dispose();
-      // assign takes the fetched value's data without a copy; the variable keeps it alive.
-      trained.forEach((value, i) => (variables[i]!.assign(value), value.dispose()));
-      iterations += 1;
-    },
-    loss: (x, y) => evaluate(x, y, 'loss'),
-    accuracy: (x, y) => evaluate(x, y, 'accuracy'),
+  };
+}
+
+/** The model's eager forward pass through the layers' tfjs variables, for what the training graph does not give. */
+function eagerForward(
+  basicCell: BasicRNNCell,
+  logitsLayer: FullyConnected,
+  shape: ImageShape,
+): Pick<Model, 'logits' | 'logitsPerStep' | 'predict'> {
+  const logitsOf = (x: tf.Tensor3D) => tf.tidy(() => logitsLayer.apply(dynamicRnn(basicCell, x).states));
+  return {
     logits: (x) => withImages(x, shape, logitsOf),
     logitsPerStep: (x) =>
       withImages(x, shape, (xt) => tf.tidy(() => logitsLayer.apply(dynamicRnn(basicCell, xt).outputs))),
@@ -179,11 +206,6 @@ export function createModel(config: ModelConfig): Model {
           classes.dispose();
         }
       }),
-    dispose() {
-      basicCell.dispose();
-      logitsLayer.dispose();
-      session.dispose();
-    },
   };
 }
 
