@@ -1,9 +1,8 @@
 /**
- * The Plotly vocabulary shared by the figure modules (lib/charts.ts,
- * lib/rnn-figure.ts): a typed subset of Plotly's figure schema, the look every
- * figure shares (font, page, muted grey, mode-bar config), number rounding for
- * stable stored JSON, and the one-line text summary lib/display.ts shows where
- * Plotly can't render.
+ * The Plotly vocabulary shared by the figure modules beside it: a typed subset
+ * of Plotly's figure schema, the look every figure shares (font, page, muted
+ * grey, mode-bar config), number rounding for stable stored JSON, and the
+ * one-line text summary display.ts shows where Plotly can't render.
  *
  * Figures are plain objects (`{ data, layout, config }`), the JSON that the
  * `application/vnd.plotly.v1+json` mime type carries.
@@ -210,13 +209,13 @@ export const MUTED = '#6b7280';
 /** The mode bar on hover, without Plotly's logo. */
 export const CONFIG: Config = { displaylogo: false, displayModeBar: 'hover' };
 
-/** Rounds to `digits` decimals; keeps the stored JSON short and stable across runs. */
 /** A chart's title at the top left: the main words, then an optional muted note in parentheses. */
 export function chartTitle(text: string, note?: string): NonNullable<Layout['title']> {
   const tail = note === undefined ? '' : ` <span style="color:${MUTED};font-size:13px">(${note})</span>`;
   return { text: text + tail, x: 0.02, xanchor: 'left', font: { ...FONT, size: 16 } };
 }
 
+/** Rounds to `digits` decimals; keeps the stored JSON short and stable across runs. */
 export function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;

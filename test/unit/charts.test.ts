@@ -1,12 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  accuracyFigure,
-  beliefFigure,
-  confusionCounts,
-  confusionFigure,
-  rowGradientFigure,
-} from '../../lib/charts/charts';
+import { accuracyFigure, beliefFigure, confusionCounts, confusionFigure, rowGradientFigure } from '../../lib/charts';
 import { figureSummary, type HeatmapTrace, type ScatterTrace } from '../../lib/charts/plotly';
 
 const scatter = (t: unknown): ScatterTrace => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracyFigure } from '../../lib/charts/charts';
+import { accuracyFigure } from '../../lib/charts';
 import { liveFigure, liveText, showFigure, type DisplayContent } from '../../lib/charts/display';
 import { PLOTLY_MIME } from '../../lib/charts/plotly';
 
