@@ -7,7 +7,7 @@
  * throttle (a few updates a second, so neither the kernel channel nor the
  * stored notebook is flooded) and the display.
  */
-import { accuracyFigure } from '../charts/charts';
+import { accuracyFigure } from '../charts';
 import { positiveInteger } from '../checks';
 import { formatDuration } from '../format';
 import { liveFigure, liveText, type LiveFigure, type TextLine } from '../charts/display';

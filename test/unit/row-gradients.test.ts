@@ -1,6 +1,6 @@
 // lib/row-gradients.ts against TensorFlow's autodiff (tf.gradients through its own
 // BasicRNNCell, dynamic_rnn / static_rnn and dense) and against the training graph's
-// own backward pass. The numbers come from scripts/make_reference.py, committed beside this file.
+// own backward pass. The numbers come from test/fixtures/make-reference.py, committed beside this file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';

@@ -261,7 +261,7 @@ test(TEST_NAME, { timeout: RUN_ALL_LIMIT_MS + 120_000, skip }, async () => {
     `Expected ${storedCharts} Plotly chart(s), each with an SVG inside, got ${JSON.stringify(rendered)}`,
   );
 
-  // The accuracy chart is redrawn in place after each epoch (lib/display.ts liveFigure):
+  // The accuracy chart is redrawn in place after each epoch (lib/charts/display.ts liveFigure):
   // the page, not just the stored notebook, must end showing all five epochs.
   const titles = await page.locator('.jp-OutputArea .js-plotly-plot .gtitle').allTextContents();
   const accuracyTitles = titles.filter((t) => t.startsWith('Accuracy per epoch'));

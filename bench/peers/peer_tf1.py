@@ -1,17 +1,17 @@
 """The seed's In[3]-In[5], in TensorFlow's own TF-1 code, timed: the peer that
-scripts/bench.ts compares this project's training with.
+bench/bench.ts compares this project's training with.
 
 With TF 2.21 and Keras 3, tf.contrib is gone and tf.compat.v1.nn.rnn_cell.BasicRNNCell
 and tf.compat.v1.layers.dense refuse to run; the same TF-1 classes are still
 importable from tensorflow.python. `dense(..., activation=None)` is what
 `fully_connected(..., activation_fn=None)` builds: glorot-uniform weights, zero biases.
 
-Usage: python scripts/bench_tf1.py [--epochs 1] [--data DIR] [--seed 1] [--threads N]
+Usage: python bench/peers/peer_tf1.py [--epochs 1] [--data DIR] [--seed 1] [--threads N]
 Prints the seed's per-epoch lines, then one JSON line (prefixed "RESULT ") for bench.ts.
 """
 import os
 
-import bench_mnist as mnist
+import peer_data as mnist
 
 args = mnist.parse_args(__doc__.splitlines()[0], default_threads=os.cpu_count())
 

@@ -1,14 +1,14 @@
 """The seed's model as a JAX user writes it: the RNN cell run over the 28 rows
 with lax.scan, the dense layer on its last state, optax's Adam, and the whole
 training step (forward, grad, update) under one jax.jit; timed as the peer of
-scripts/bench.ts. Initialised as TF-1 does (glorot-uniform kernels, zero biases).
+bench/bench.ts. Initialised as TF-1 does (glorot-uniform kernels, zero biases).
 
-Usage: python scripts/bench_jax.py [--epochs 1] [--data DIR] [--seed 1] [--threads N]
+Usage: python bench/peers/peer_jax.py [--epochs 1] [--data DIR] [--seed 1] [--threads N]
 Prints the seed's per-epoch lines, then one JSON line (prefixed "RESULT ") for bench.ts.
 """
 import os
 
-import bench_mnist as mnist
+import peer_data as mnist
 
 args = mnist.parse_args(__doc__.splitlines()[0], default_threads=os.cpu_count())
 # XLA's CPU thread pool: one thread runs the step in the caller's thread, more share each op.

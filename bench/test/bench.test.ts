@@ -1,12 +1,12 @@
-// scripts/bench.ts on a tiny data set: this project's side end to end, its report and the two
+// bench/bench.ts on a tiny data set: this project's side end to end, its report and the two
 // closing ratio lines; the Python peers need their virtualenvs, so `npm run bench` alone runs them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { tempDir, writeTinyMnist } from '../helpers/synthetic-idx';
+import { tempDir, writeTinyMnist } from '../../test/helpers/synthetic-idx';
 
-const bench = path.join(__dirname, '..', '..', 'scripts', 'bench.ts');
+const bench = path.join(__dirname, '..', 'bench.ts');
 const runBench = (args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', bench, ...args], {
     encoding: 'utf8',

@@ -1,4 +1,4 @@
-"""What the Python peers of scripts/bench.ts share, so that they differ only in
+"""What the Python peers of bench/bench.ts share, so that they differ only in
 the library that trains: the command line, the IDX files read as
 tensorflow.examples.tutorials.mnist read them (the first 5,000 training images
 set aside for validation, pixels scaled to [0, 1] in float32), TF's

@@ -4,7 +4,7 @@
  * microseconds per run (median of 5 rounds, and the fastest round: on a shared machine the
  * fastest is the least disturbed).
  *
- *   TF_ENABLE_ONEDNN_OPTS=1 TF_NUM_INTRAOP_THREADS=1 node --import tsx scripts/profile-step.ts
+ *   TF_ENABLE_ONEDNN_OPTS=1 TF_NUM_INTRAOP_THREADS=1 node --import tsx bench/profile/profile-step.ts
  *     [--runs 500] [--shards 2] [--parts step,pruned,chain,backward,call]
  *
  * Parts: `step`, model.trainStep on one batch of 50; `pruned`, the training graph fetched for
@@ -14,15 +14,15 @@
  * it; `call`, a graph of one Identity node: the cost of a session call itself.
  *
  * `--save DIR` instead writes the training graph as DIR/saved_model.pb and exits, for
- * scripts/trace_step.py, which runs it under TensorFlow's own tracer for the time of each node.
+ * bench/profile/trace-step.py, which runs it under TensorFlow's own tracer for the time of each node.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs-node';
-import { createModel } from '../lib/model';
-import { createSession, Graph, graphOps, Output, savedModelProto } from '../lib/graph';
-import { trainingGraph, VARIABLES, variableShapes } from '../lib/model/training-graph';
+import { createModel } from '../../lib/model';
+import { createSession, Graph, graphOps, Output, savedModelProto } from '../../lib/graph';
+import { trainingGraph, VARIABLES, variableShapes } from '../../lib/model/training-graph';
 
 const { values } = parseArgs({
   options: {

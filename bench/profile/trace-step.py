@@ -1,11 +1,11 @@
 """Where a training step's time goes, by TensorFlow's own tracer (RunOptions FULL_TRACE).
 
-Runs the training graph that `scripts/profile-step.ts --save DIR` wrote, in TensorFlow's Python
+Runs the training graph that `bench/profile/profile-step.ts --save DIR` wrote, in TensorFlow's Python
 session (the tf1 peer's virtualenv: the same TensorFlow 2.21 whose libtensorflow tfjs-node runs),
 with the threads `npm run bench` gives ours, and prints each kind of node's share of one step:
 
-    node --import tsx scripts/profile-step.ts --save /tmp/step
-    TF_ENABLE_ONEDNN_OPTS=1 .cache/venv-tf/bin/python scripts/trace_step.py /tmp/step [--runs 50]
+    node --import tsx bench/profile/profile-step.ts --save /tmp/step
+    TF_ENABLE_ONEDNN_OPTS=1 .cache/venv-tf/bin/python bench/profile/trace-step.py /tmp/step [--runs 50]
 
 The numbers are from the fastest of the traced runs (the least disturbed on a shared machine): its
 span from first to last node, the time all nodes took together, and that time per kind of node.
@@ -26,7 +26,7 @@ parser.add_argument('--runs', type=int, default=50)
 parser.add_argument('--threads', type=int, default=os.cpu_count())
 args = parser.parse_args()
 if not os.path.exists(os.path.join(args.dir, 'saved_model.pb')):
-    parser.error(f'expected {args.dir}/saved_model.pb (from scripts/profile-step.ts --save {args.dir})')
+    parser.error(f'expected {args.dir}/saved_model.pb (from bench/profile/profile-step.ts --save {args.dir})')
 
 tf1.disable_eager_execution()
 config = tf1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=args.threads)

@@ -1,13 +1,13 @@
 """The seed's model as a PyTorch user writes it: nn.RNN (tanh) and nn.Linear on
 its last state, cross-entropy, torch.optim.Adam; timed as the peer of
-scripts/bench.ts. Initialised as TF-1 does (glorot-uniform kernels, zero
+bench/bench.ts. Initialised as TF-1 does (glorot-uniform kernels, zero
 biases); nn.RNN's two bias vectors stay zero, so they act as TF's one.
 
-Usage: python scripts/bench_torch.py [--epochs 1] [--data DIR] [--seed 1] [--threads N] [--compile]
+Usage: python bench/peers/peer_torch.py [--epochs 1] [--data DIR] [--seed 1] [--threads N] [--compile]
 Prints the seed's per-epoch lines, then one JSON line (prefixed "RESULT ") for bench.ts.
 """
 
-import bench_mnist as mnist
+import peer_data as mnist
 
 args = mnist.parse_args(__doc__.splitlines()[0], default_threads=1,
                         switches=[('--compile', 'wrap the training step in torch.compile')])

@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- --epochs N --data mnist|fashion-mnist|DIR --peers tf1,torch,jax --seed S --shards N]`:
  * trains the seed's RNN with this project's code (lib/model.ts, lib/train.ts on tfjs-node) and with
- * each peer a user might pick instead: the seed's own TF-1 code (scripts/bench_tf1.py), PyTorch
- * (scripts/bench_torch.py) and JAX (scripts/bench_jax.py). Every side reads the same IDX files,
+ * each peer a user might pick instead: the seed's own TF-1 code (bench/peers/peer_tf1.py), PyTorch
+ * (bench/peers/peer_torch.py) and JAX (bench/peers/peer_jax.py). Every side reads the same IDX files,
  * draws batches with TF's DataSet.next_batch semantics and trains the same model with the same
  * Adam, each in its own process so that each peak RSS is its own. The processes take turns, one
  * epoch at a time (see `startSide`), so that a machine that slows down or speeds up during the run
@@ -56,7 +56,7 @@ interface Peer {
 const PEERS: Readonly<Record<string, Peer>> = {
   tf1: {
     title: "the seed's TF-1 code",
-    script: 'bench_tf1.py',
+    script: 'peer_tf1.py',
     venv: 'venv-tf',
     requirements: ['tensorflow-cpu==2.21.0'],
     check: "import tensorflow as tf; assert tf.__version__ == '2.21.0'",
@@ -65,7 +65,7 @@ const PEERS: Readonly<Record<string, Peer>> = {
   },
   torch: {
     title: 'PyTorch',
-    script: 'bench_torch.py',
+    script: 'peer_torch.py',
     venv: 'venv-torch',
     requirements: ['torch==2.13.0+cpu', 'numpy'],
     check: "import torch, numpy; assert torch.__version__ == '2.13.0+cpu'",
@@ -76,7 +76,7 @@ const PEERS: Readonly<Record<string, Peer>> = {
   },
   jax: {
     title: 'JAX',
-    script: 'bench_jax.py',
+    script: 'peer_jax.py',
     venv: 'venv-jax',
     requirements: ['jax==0.10.2', 'jaxlib==0.10.2', 'optax==0.2.8', 'numpy'],
     check: "import jax, optax, numpy; assert jax.__version__ == '0.10.2'",
@@ -263,7 +263,7 @@ async function trainOurs(options: Options): Promise<void> {
 
 /** What a side prints where it waits for its turn, and what it then reads: a line on stdin. */
 const WAIT_LINE = 'BENCH-WAIT';
-/** The batches a side trains between two turns, as in scripts/bench_mnist.py. */
+/** The batches a side trains between two turns, as in bench/peers/peer_data.py. */
 const TURN_BATCHES = 100;
 
 /** A side's child process, taking turns with the others. */
@@ -280,7 +280,7 @@ interface Side {
 /**
  * Starts a side with BENCH_LOCKSTEP=1: it then prints WAIT_LINE and waits for a line on stdin
  * before each epoch, every TURN_BATCHES batches and before scoring the whole test set
- * (scripts/bench_mnist.py's `wait_turn`, `turns` here), so that `main` can let one side run at a
+ * (bench/peers/peer_data.py's `wait_turn`, `turns` here), so that `main` can let one side run at a
  * time. Its other lines are echoed with its name.
  */
 function startSide(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Side {
@@ -441,7 +441,12 @@ async function main(): Promise<void> {
     const python = path.join(root, '.cache', peer.venv, 'bin', 'python');
     const peerEnv = { ...process.env, ...(name === 'tf1' ? oneDnn : {}), TF_CPP_MIN_LOG_LEVEL: '2' };
     sides.push(
-      startSide(name, python, [path.join(root, 'scripts', peer.script), ...common, ...peer.args(cores)], peerEnv),
+      startSide(
+        name,
+        python,
+        [path.join(root, 'bench', 'peers', peer.script), ...common, ...peer.args(cores)],
+        peerEnv,
+      ),
     );
   }
 

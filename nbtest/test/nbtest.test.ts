@@ -1,5 +1,5 @@
-// The notebook runner (scripts/nbtest/): its comparison rules and command line without a
-// kernel, then the real tslab kernel through Jupyter on the tiny notebooks in test/notebooks/,
+// The notebook runner (nbtest/): its comparison rules and command line without a
+// kernel, then the real tslab kernel through Jupyter on the tiny notebooks in nbtest/test/notebooks/,
 // and real nbval on the same notebooks, cell by cell.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -7,15 +7,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { parseCli } from '../../scripts/nbtest/cli';
-import { executeNotebook } from '../../scripts/nbtest/kernel';
-import { compareItems, describeImage, describePlotly, mergeStreams, toItems } from '../../scripts/nbtest/outputs';
-import { formatFailure, lineDiff } from '../../scripts/nbtest/report';
-import { readCells, TAG, testNotebook, type NotebookResult, type TestOptions } from '../../scripts/nbtest/run';
-import { parseSanitizeConfig, readSanitizeConfig, sanitize } from '../../scripts/nbtest/sanitize';
+import { parseCli } from '../cli';
+import { executeNotebook } from '../kernel';
+import { compareItems, describeImage, describePlotly, mergeStreams, toItems } from '../outputs';
+import { formatFailure, lineDiff } from '../report';
+import { readCells, TAG, testNotebook, type NotebookResult, type TestOptions } from '../run';
+import { parseSanitizeConfig, readSanitizeConfig, sanitize } from '../sanitize';
 
 const ROOT = path.join(__dirname, '..', '..');
-const NOTEBOOKS = path.join(__dirname, '..', 'notebooks');
+const NOTEBOOKS = path.join(__dirname, 'notebooks');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 
 describe('comparison rules', () => {
@@ -273,7 +273,7 @@ describe('on the real tslab kernel', { concurrency: 2 }, () => {
 
   // Real nbval (pytest --nbval) on the same notebooks and sanitizer file. Where it and this
   // runner part ways on purpose, the list says which cell, in which mode, and why
-  // (scripts/nbtest/README.md); every other cell must get the same verdict from both.
+  // (nbtest/README.md); every other cell must get the same verdict from both.
   const FIXTURES = ['ignored.ipynb', 'sanitized.ipynb', 'tags.ipynb', 'throws.ipynb', 'wrong-output.ipynb'];
   const DIFFER_ON_PURPOSE: { notebook: string; index: number; modes: Mode[]; why: string }[] = [
     {
@@ -345,7 +345,7 @@ function runCli(
   notebook: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{ status: number | null; output: string }> {
-  const cli = path.join(ROOT, 'scripts', 'nbtest', 'cli.ts');
+  const cli = path.join(ROOT, 'nbtest', 'cli.ts');
   return spawnText(process.execPath, ['--import', 'tsx', cli, '--python', python, path.join(NOTEBOOKS, notebook)], env);
 }
 

