@@ -1,10 +1,11 @@
-// The ops the training graph uses, each adding one node to a Graph (lib/graph/graph.ts).
+// A Graph's ops (lib/graph/graph.ts) under tfjs's names: what lib/model/training-graph.ts is built from.
 import type { Attr, Graph, Output, Target } from './graph';
 
 /**
  * The ops the training graph uses, under tfjs's names, each adding one node.
  * Float32 unless stated; axes and shapes become int32 constants, as in TF-1.
  */
+// eslint-disable-next-line max-lines-per-function -- a table of one-line ops, one entry per TensorFlow op
 export function graphOps(g: Graph) {
   const F = { T: { type: 'float' } } as const;
   const I = (name: string) => ({ [name]: { type: 'int32' } }) as Record<string, Attr>;
