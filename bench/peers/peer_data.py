@@ -2,9 +2,8 @@
 the library that trains: the command line, the IDX files read as
 tensorflow.examples.tutorials.mnist read them (the first 5,000 training images
 set aside for validation, pixels scaled to [0, 1] in float32), TF's
-DataSet.next_batch (reshuffled at each epoch), the seed's per-epoch line, the
-RESULT line that bench.ts reads, and the wait for its turn when bench.ts runs
-the sides in lock step.
+DataSet.next_batch (reshuffled at each epoch), the epoch timer, the seed's
+per-epoch line, and the RESULT line that bench.ts reads.
 """
 import argparse
 import gzip
@@ -12,7 +11,6 @@ import json
 import os
 import resource
 import struct
-import sys
 import time
 
 import numpy as np
@@ -51,29 +49,31 @@ def read_idx(data, name, magic):
 
 
 class DataSet:
-    """tensorflow.examples.tutorials.mnist's DataSet: shuffled on first use and at every epoch end."""
+    """tensorflow.examples.tutorials.mnist's DataSet: shuffled on first use and at every epoch end,
+    a batch that runs past the end being the old epoch's rest and the new epoch's start. TF permutes
+    copies of its arrays (172 MB for MNIST, at every epoch); this permutes an index into them and
+    gathers each batch, as this project's lib/data/data-set.ts does, which gives the same batches."""
 
     def __init__(self, images, labels, rng):
         self.images, self.labels, self.rng = images, labels, rng
         self.num_examples = len(labels)
+        self.order = np.arange(self.num_examples)
         self.index, self.epochs = 0, 0
 
     def next_batch(self, batch_size):
         start = self.index
         if self.epochs == 0 and start == 0:
-            perm = self.rng.permutation(self.num_examples)
-            self.images, self.labels = self.images[perm], self.labels[perm]
+            self.order = self.order[self.rng.permutation(self.num_examples)]
         if start + batch_size > self.num_examples:
             self.epochs += 1
-            rest = self.num_examples - start
-            images_rest, labels_rest = self.images[start:], self.labels[start:]
-            perm = self.rng.permutation(self.num_examples)
-            self.images, self.labels = self.images[perm], self.labels[perm]
-            self.index = batch_size - rest
-            return (np.concatenate([images_rest, self.images[:self.index]]),
-                    np.concatenate([labels_rest, self.labels[:self.index]]))
-        self.index += batch_size
-        return self.images[start:self.index], self.labels[start:self.index]
+            rest = self.order[start:]
+            self.order = self.order[self.rng.permutation(self.num_examples)]
+            self.index = batch_size - len(rest)
+            rows = np.concatenate([rest, self.order[:self.index]])
+        else:
+            self.index += batch_size
+            rows = self.order[start:self.index]
+        return self.images[rows], self.labels[rows]
 
 
 def read_data_sets(args):
@@ -94,55 +94,18 @@ def print_epoch(epoch, acc_train, acc_test):
     print(epoch, 'Train accuracy:', acc_train, 'Test accuracy:', acc_test, flush=True)
 
 
-# Under bench.ts, the batches a side trains between two turns (see `wait_turn`).
-TURN_BATCHES = 100
-
-
-def wait_turn():
-    """Under bench.ts (BENCH_LOCKSTEP=1), waits for its go-ahead: bench.ts lets one side run at a
-    time, every side in turn, TURN_BATCHES batches each, so that all sides meet the same machine.
-    Called before each epoch, every TURN_BATCHES batches and once before scoring the whole test
-    set; elsewhere it does nothing."""
-    if os.environ.get('BENCH_LOCKSTEP') == '1':
-        print('BENCH-WAIT', flush=True)
-        if not sys.stdin.readline():
-            sys.exit('bench: the parent closed stdin before this side\'s turn')
-
-
 class EpochTimer:
-    """Wall-clock and CPU seconds (all of the process's threads) of each epoch, not counting
-    the waits for turns."""
+    """Wall-clock and CPU seconds (all of the process's threads) of each epoch."""
 
     def __init__(self):
         self.seconds, self.cpu_seconds = [], []
 
     def start(self):
-        """Waits for this side's turn, then starts timing an epoch."""
-        wait_turn()
-        self.wall = self.cpu = 0.0
-        self._resume()
-
-    def after_batch(self, iteration, ready=None):
-        """Every TURN_BATCHES batches of an epoch (`iteration` from 0), stops the clock for a turn:
-        first `ready()`, where the library may still be computing (JAX dispatches asynchronously)."""
-        if os.environ.get('BENCH_LOCKSTEP') == '1' and (iteration + 1) % TURN_BATCHES == 0:
-            if ready:
-                ready()
-            self._pause()
-            wait_turn()
-            self._resume()
-
-    def stop(self):
-        self._pause()
-        self.seconds.append(self.wall)
-        self.cpu_seconds.append(self.cpu)
-
-    def _resume(self):
         self.wall_start, self.cpu_start = time.perf_counter(), time.process_time()
 
-    def _pause(self):
-        self.wall += time.perf_counter() - self.wall_start
-        self.cpu += time.process_time() - self.cpu_start
+    def stop(self):
+        self.seconds.append(time.perf_counter() - self.wall_start)
+        self.cpu_seconds.append(time.process_time() - self.cpu_start)
 
 
 def print_result(timer, test_accuracy, test_size, settings):

@@ -64,13 +64,11 @@ with tf.compat.v1.Session(config=config) as sess:
             X_batch, y_batch = train.next_batch(batch_size)
             X_batch = X_batch.reshape((-1, n_steps, n_inputs))
             sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
-            timer.after_batch(iteration)
-        acc_train = accuracy.eval(feed_dict={X: X_batch, y: y_batch})
+            acc_train = accuracy.eval(feed_dict={X: X_batch, y: y_batch})
         acc_test = accuracy.eval(feed_dict={X: X_test[:1000], y: y_test[:1000]})
         timer.stop()
         print(epoch, "Train accuracy:", acc_train, "Test accuracy:", acc_test, flush=True)
-    mnist.wait_turn()
-    acc_full = accuracy.eval(feed_dict={X: X_test, y: y_test})
+        acc_full = accuracy.eval(feed_dict={X: X_test, y: y_test})
 
 mnist.print_result(timer, acc_full, len(y_test),
                    f'TensorFlow {tf.__version__}, graph mode, {args.threads} intra-op and inter-op thread(s), '

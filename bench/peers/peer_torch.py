@@ -66,13 +66,11 @@ for epoch in range(args.epochs):
     for iteration in range(train.num_examples // mnist.BATCH_SIZE):
         X_batch, y_batch = train.next_batch(mnist.BATCH_SIZE)
         train_step(torch.from_numpy(X_batch), torch.from_numpy(y_batch).long())
-        timer.after_batch(iteration)
     acc_train = accuracy(X_batch, y_batch)
     acc_test = accuracy(X_test[:1000], y_test[:1000])
     timer.stop()
     mnist.print_epoch(epoch, acc_train, acc_test)
 
-mnist.wait_turn()
 mnist.print_result(timer, accuracy(X_test, y_test), len(y_test),
                    f'PyTorch {torch.__version__}, nn.RNN + nn.Linear, torch.optim.Adam, '
                    f'{args.threads} thread(s){", torch.compile" if args.compile else ""}')
