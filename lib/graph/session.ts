@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
-import { nodeBackend } from '@tensorflow/tfjs-node/dist/nodejs_kernel_backend';
+import { nodeBackend } from '@tensorflow/tfjs-node/dist/nodejs_kernel_backend.js';
 import { DTYPES, type Attr, type DType, type Graph, type NodeDef } from './graph';
 import type * as pb from './tf-proto';
 import { tfProto } from './tf-proto';

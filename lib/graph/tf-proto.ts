@@ -3,10 +3,13 @@
  * tfjs-node generates from TensorFlow's .proto files with protoc and ships in
  * `dist/proto/api_pb.js` (on google-protobuf, its own dependency).
  *
- * tfjs-node ships them without type declarations, so the part lib/tf-graph.ts
+ * tfjs-node ships them without type declarations, so the part lib/graph/session.ts
  * uses is declared here; each setter returns its message, as the generated
  * code does.
  */
+// tfjs-node's own kernel backend loads this module too, so importing it adds nothing. A default
+// import, and the file's full name: Deno's kernel takes an ES import of a CommonJS module only so.
+import api from '@tensorflow/tfjs-node/dist/proto/api_pb.js';
 
 /** A protobuf message that can write itself in protobuf's binary format. */
 export interface Message {
@@ -124,7 +127,5 @@ export interface TfProto {
   readonly SavedModel: (new () => SavedModel) & { deserializeBinary(bytes: Uint8Array): SavedModel };
 }
 
-// tfjs-node's own kernel backend loads this module too, so requiring it adds nothing. It is
-// generated JavaScript without type declarations: the interfaces above type the part used.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const tfProto = require('@tensorflow/tfjs-node/dist/proto/api_pb') as TfProto;
+/** The generated classes; the interfaces above type the part used. */
+export const tfProto = api as TfProto;

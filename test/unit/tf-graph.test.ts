@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import * as tf from '@tensorflow/tfjs-node';
-import { nodeBackend } from '@tensorflow/tfjs-node/dist/nodejs_kernel_backend';
+import { nodeBackend } from '@tensorflow/tfjs-node/dist/nodejs_kernel_backend.js';
 import { createSession, Graph, graphOps, savedModelProto } from '../../lib/graph';
 import { tfProto } from '../../lib/graph/tf-proto';
 
