@@ -26,7 +26,8 @@ Options:
   --sanitize-with FILE  nbval sanitizer file (default: ${SANITIZE_FILE} beside each notebook, if any;
                         --nbval-sanitize-with is accepted too)
   --python PATH         the Python with nbclient that drives the kernel (default: python3)
-  --kernel NAME         Jupyter kernel (default: the one each notebook names in its kernelspec)
+  --kernel NAME         Jupyter kernel (default: the one each notebook names in its kernelspec);
+                        repeat it to run every notebook on each kernel named
   --timeout SECONDS     per-cell limit (default: 300)
   --default-path PATH   what to test when no path is given (repeatable; default: .)
   --help                this text`;
@@ -35,7 +36,8 @@ export interface Cli {
   lax: boolean;
   sanitizeWith?: string;
   python: string;
-  kernel?: string;
+  /** Each notebook runs on each of these; absent, on the kernel its kernelspec names. */
+  kernels?: string[];
   timeoutSeconds: number;
   paths: string[];
   help: boolean;
@@ -54,7 +56,7 @@ export function parseCli(argv: string[]): Cli {
         'sanitize-with': { type: 'string' },
         'nbval-sanitize-with': { type: 'string' },
         python: { type: 'string' },
-        kernel: { type: 'string' },
+        kernel: { type: 'string', multiple: true },
         timeout: { type: 'string' },
         'default-path': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
@@ -72,13 +74,13 @@ export function parseCli(argv: string[]): Cli {
     throw new Error('Expected one of `--sanitize-with` and `--nbval-sanitize-with`, got both');
   }
   const sanitizeWith = values['sanitize-with'] ?? values['nbval-sanitize-with'];
-  const kernel = values.kernel;
-  if (kernel === '') throw new Error('Expected `--kernel` to name a Jupyter kernel, got an empty string');
+  const kernels = values.kernel;
+  if (kernels?.includes('')) throw new Error('Expected `--kernel` to name a Jupyter kernel, got an empty string');
   return {
     lax: Boolean(values.lax || values['nbval-lax']),
     ...(sanitizeWith !== undefined && { sanitizeWith }),
     python: values.python ?? 'python3',
-    ...(kernel !== undefined && { kernel }),
+    ...(kernels !== undefined && { kernels }),
     timeoutSeconds,
     paths: positionals.length > 0 ? positionals : (values['default-path'] ?? ['.']),
     help: Boolean(values.help),
@@ -127,20 +129,22 @@ export async function main(argv: string[]): Promise<number> {
   }
   const notebooks = findNotebooks(cli.paths);
   if (notebooks.length === 0) throw new Error(`Expected notebooks under ${cli.paths.join(', ')}, found none`);
-  const mode = `${cli.lax ? 'lax' : 'strict'}, kernel ${cli.kernel ?? 'from the notebook'}`;
 
   // Kernel connection files go to a folder of our own, not to the home directory.
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbtest-'));
   const env: NodeJS.ProcessEnv = { ...process.env, JUPYTER_RUNTIME_DIR: runtimeDir };
   let failed = false;
   try {
-    for (const notebook of notebooks) {
+    for (const [kernel, notebook] of (cli.kernels ?? [undefined]).flatMap((k) =>
+      notebooks.map((n) => [k, n] as const),
+    )) {
       const shown = path.relative(process.cwd(), notebook) || notebook;
-      console.log(`nbtest: ${shown} (${mode})`);
+      const on = kernel === undefined ? '' : ` on ${kernel}`;
+      console.log(`nbtest: ${shown} (${cli.lax ? 'lax' : 'strict'}, kernel ${kernel ?? 'from the notebook'})`);
       try {
         const result = await testNotebook(shown, {
           python: cli.python,
-          kernel: cli.kernel,
+          kernel,
           timeoutSeconds: cli.timeoutSeconds,
           lax: cli.lax,
           rules: rulesFor(notebook, cli),
@@ -149,13 +153,13 @@ export async function main(argv: string[]): Promise<number> {
         result.failures.forEach((f) => console.log(formatFailure(f)));
         const verdict = result.failures.length === 0 ? 'ok' : `FAILED (${result.failures.length} cell(s))`;
         console.log(
-          `nbtest: ${shown}: ${verdict}; ${result.passed} cell(s) passed, ${result.compared} compared, ` +
+          `nbtest: ${shown}${on}: ${verdict}; ${result.passed} cell(s) passed, ${result.compared} compared, ` +
             `${result.skipped} skipped, ${result.seconds.toFixed(1)} s`,
         );
         failed ||= result.failures.length > 0;
       } catch (e) {
         // One notebook that cannot be run (a bad sanitizer file, a broken driver) does not stop the others.
-        console.log(`FAIL ${shown}: ${(e as Error).message}`);
+        console.log(`FAIL ${shown}${on}: ${(e as Error).message}`);
         failed = true;
       }
     }

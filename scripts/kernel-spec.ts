@@ -1,19 +1,21 @@
 /**
- * The project's Jupyter kernel spec, written in one place: set-up registers it inside .venv
- * (kernel `tslab`, the name the notebooks' metadata uses), and `npm run kernel:install` puts
- * it in the user's own Jupyter, the way `python -m ipykernel install` does.
+ * The project's Jupyter kernel specs, written in one place: set-up registers them inside .venv
+ * (kernel `tslab`, the name the notebooks' metadata uses, and `deno`, Deno's own kernel), and
+ * `npm run kernel:install` puts one in the user's own Jupyter, the way `python -m ipykernel
+ * install` does.
  *
- *   npm run kernel:install   -- [--user | --prefix DIR | --sys-prefix [--python PY]]
+ *   npm run kernel:install   -- [--deno] [--user | --prefix DIR | --sys-prefix [--python PY]]
  *                               [--name NAME] [--display-name TEXT] [--replace]
- *   npm run kernel:uninstall -- [--user | --prefix DIR | --sys-prefix [--python PY]] [--name NAME]
+ *   npm run kernel:uninstall -- [--deno] [--user | --prefix DIR | --sys-prefix [--python PY]] [--name NAME]
  *
  * Where: `--user` (the default) is Jupyter's per-user data folder (`JUPYTER_DATA_DIR` when set,
  * else e.g. ~/.local/share/jupyter), found with jupyter_core's own rule; `--prefix DIR` is
  * DIR/share/jupyter; `--sys-prefix` is the prefix of the Python environment of PY (default:
  * `python3` on PATH, e.g. the venv or conda env that holds your JupyterLab).
- * The default name is `rnn-mnist`, shown as "TypeScript (rnn-mnist)", so that a tslab kernel
- * installed globally (`tslab install`, named `tslab`) is never overwritten: installing over a
- * kernel spec that this project did not write needs `--replace`.
+ * The default name is `rnn-mnist`, shown as "TypeScript (rnn-mnist)" (with `--deno`:
+ * `rnn-mnist-deno`, "TypeScript (Deno, rnn-mnist)"), so that a kernel installed globally
+ * (`tslab install`, `deno jupyter --install`) is never overwritten: installing over a kernel spec
+ * that this project did not write needs `--replace`.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -23,6 +25,7 @@ import { parseArgs } from 'util';
 const ROOT = path.resolve(__dirname, '..');
 const VENV_PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 export const DEFAULT_NAME = 'rnn-mnist';
+export const DEFAULT_DENO_NAME = 'rnn-mnist-deno';
 
 /** What Jupyter reads from `kernels/<name>/kernel.json`. */
 export interface KernelSpec {
@@ -30,6 +33,7 @@ export interface KernelSpec {
   display_name: string;
   language: string;
   env: Record<string, string>;
+  interrupt_mode?: 'signal' | 'message';
 }
 
 /** This project's tslab: its JavaScript entry, run by `node` itself (no shebang, no PATH). */
@@ -52,10 +56,44 @@ export function kernelSpec(displayName: string, node: string = process.execPath,
     argv: [node, tslabEntry(root), 'kernel', '--config-path', '{connection_file}'],
     display_name: displayName,
     language: 'typescript',
-    // One intra-op thread: the RNN's ops are too small to split (a training step is slower
-    // with two). Inter-op threads stay at TensorFlow's default, one per core: they run the
-    // shards of each batch side by side (lib/training-graph.ts).
-    env: { TF_NUM_INTRAOP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2', ...oneDnn(process.arch) },
+    env: tensorflowEnv(),
+  };
+}
+
+/**
+ * One intra-op thread: the RNN's ops are too small to split (a training step is slower with two).
+ * Inter-op threads stay at TensorFlow's default, one per core: they run the shards of each batch
+ * side by side (lib/model/training-graph.ts).
+ */
+function tensorflowEnv(): Record<string, string> {
+  return { TF_NUM_INTRAOP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2', ...oneDnn(process.arch) };
+}
+
+/**
+ * This project's Deno: the binary of the npm package `deno` (its platform package's, linked into
+ * node_modules/deno/ by the package's own install code).
+ */
+export function denoExecutable(root: string = ROOT): string {
+  const api = path.join(root, 'node_modules', 'deno', 'install_api.cjs');
+  if (!fs.existsSync(api))
+    throw new Error(`Expected the npm package deno at ${path.dirname(api)}, got nothing there; run \`npm run setup\``);
+  // The package's own CommonJS API, which picks the platform's binary (glibc or musl, arch).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(api) as { runInstall(): string }).runInstall();
+}
+
+/**
+ * Deno's own kernel (`deno jupyter --kernel`) as this project runs it: this project's Deno, the
+ * same TensorFlow settings as the tslab kernel, and no colour codes in its results' text/plain.
+ * Interrupts stay signals: Deno's message-mode interrupt hangs a cell that awaits (measured), and
+ * lib/train/interrupt.ts keeps a SIGINT listener in place from the first cell on.
+ */
+export function denoKernelSpec(displayName: string, deno: string = denoExecutable()): KernelSpec {
+  return {
+    argv: [deno, 'jupyter', '--kernel', '--conn', '{connection_file}'],
+    display_name: displayName,
+    language: 'typescript',
+    env: { ...tensorflowEnv(), NO_COLOR: '1' },
   };
 }
 
@@ -69,11 +107,12 @@ function oneDnn(arch: string): Record<string, string> {
   return arch === 'x64' ? { TF_ENABLE_ONEDNN_OPTS: '1' } : {};
 }
 
-/** Whether `dir` holds a kernel spec that runs this project's tslab (so replacing it is ours to do). */
+/** Whether `dir` holds a kernel spec that runs this project's tslab or Deno (so replacing it is ours to do). */
 export function isOurs(dir: string, root: string = ROOT): boolean {
   try {
     const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernel.json'), 'utf8')) as Partial<KernelSpec>;
-    return spec.argv?.[1] === tslabEntry(root);
+    const deno = path.join(root, 'node_modules', 'deno', 'deno');
+    return spec.argv?.[1] === tslabEntry(root) || (spec.argv?.[0] === deno && spec.argv[1] === 'jupyter');
   } catch {
     return false;
   }
@@ -168,9 +207,10 @@ export function kernelCommand(
       prefix: { type: 'string' },
       'sys-prefix': { type: 'boolean' },
       python: { type: 'string' },
-      name: { type: 'string', default: DEFAULT_NAME },
+      name: { type: 'string' },
       'display-name': { type: 'string' },
       replace: { type: 'boolean', default: false },
+      deno: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
     },
   });
@@ -180,16 +220,19 @@ export function kernelCommand(
       `Expected \`install\` or \`uninstall\` (then options), got ${JSON.stringify(positionals.join(' '))}`,
     );
   }
-  const name = values.name;
+  const defaultName = values.deno ? DEFAULT_DENO_NAME : DEFAULT_NAME;
+  const name = values.name ?? defaultName;
   checkName(name);
   const where = resolveLocation(values, env);
   const dir = path.join(where.dataDir, 'kernels', name);
   const say = (line: string): void => {
     if (!values.quiet) log(`kernel: ${line}`);
   };
-  const again = [where.flag === '--user' ? '' : where.flag, name === DEFAULT_NAME ? '' : `--name ${name}`].filter(
-    Boolean,
-  );
+  const again = [
+    values.deno ? '--deno' : '',
+    where.flag === '--user' ? '' : where.flag,
+    name === defaultName ? '' : `--name ${name}`,
+  ].filter(Boolean);
   const uninstallCommand = ['npm run kernel:uninstall', ...(again.length > 0 ? ['--', ...again] : [])].join(' ');
 
   if (command === 'uninstall') {
@@ -208,10 +251,14 @@ export function kernelCommand(
       `Expected no other kernel at ${dir}, found one this project did not write; choose another \`--name\`, or add \`--replace\``,
     );
   }
-  const displayName = values['display-name'] ?? `TypeScript (${name})`;
-  writeKernelSpec(where.dataDir, name, kernelSpec(displayName));
+  const displayName =
+    values['display-name'] ??
+    (values.deno ? `TypeScript (Deno, ${name === DEFAULT_DENO_NAME ? 'rnn-mnist' : name})` : `TypeScript (${name})`);
+  const spec = values.deno ? denoKernelSpec(displayName) : kernelSpec(displayName);
+  writeKernelSpec(where.dataDir, name, spec);
   say(`installed ${name} ("${displayName}") in ${dir}`);
-  say(`it runs Node ${process.version} (${process.execPath}) with this project's tslab (${tslabEntry()})`);
+  if (values.deno) say(`it runs this project's Deno (${spec.argv[0]}), its own Jupyter kernel`);
+  else say(`it runs Node ${process.version} (${process.execPath}) with this project's tslab (${tslabEntry()})`);
   if (!where.jupyterSeesIt) {
     say(
       `Jupyter finds it where ${path.dirname(path.dirname(where.dataDir))} is its environment's prefix, or with JUPYTER_PATH=${where.dataDir}`,

@@ -3,7 +3,8 @@
 #   1. Node packages from package-lock.json, with tfjs-node's native addon;
 #   2. the Jupyter side (JupyterLab, nbclient, nbconvert, plotly, nbval) in .venv,
 #      from environment.yml with conda if present, else with pip;
-#   3. the tslab kernel spec inside .venv, running this project's own tslab on this Node.
+#   3. the tslab kernel spec inside .venv, running this project's own tslab on this Node, and
+#      Deno's kernel beside it (this project's Deno, from npm).
 # A stamp per step records what it was built from, so a second run takes a second.
 set -euo pipefail
 
@@ -96,4 +97,13 @@ if [ "$(cat "$kernel_dir/.setup-stamp" 2>/dev/null)" != "$kernel_want" ]; then
   node --import tsx scripts/kernel-spec.ts install --prefix "$venv" --name tslab \
     --display-name "TypeScript (tslab)" --replace --quiet
   echo "$kernel_want" > "$kernel_dir/.setup-stamp"
+fi
+# And Deno's own kernel (`deno jupyter`), for the same notebook: this project's Deno from npm.
+deno_dir="$venv/share/jupyter/kernels/deno"
+deno_want="$root $(hash_of scripts/kernel-spec.ts package-lock.json)"
+if [ "$(cat "$deno_dir/.setup-stamp" 2>/dev/null)" != "$deno_want" ]; then
+  say "registering Deno's TypeScript kernel in .venv"
+  node --import tsx scripts/kernel-spec.ts install --deno --prefix "$venv" --name deno \
+    --display-name "TypeScript (Deno, rnn-mnist)" --replace --quiet
+  echo "$deno_want" > "$deno_dir/.setup-stamp"
 fi

@@ -7,8 +7,13 @@
  * cell would then start a second loop beside the first. `runExclusive` closes
  * both gaps: SIGINT aborts the task's signal, and a new task first stops the
  * previous one and waits for it to finish (and free its tensors).
+ *
+ * Deno's kernel has no SIGINT handler of its own: a SIGINT that finds no listener ends the
+ * process, state and all (denoland/deno#24491), and its message-mode interrupt stops a cell only
+ * while JavaScript runs (an awaiting loop hangs the kernel instead). So on Deno one listener,
+ * added once and never removed (`guardDenoKernel`), takes every interrupt: it aborts the task
+ * `runExclusive` runs, if any, and otherwise does nothing.
  */
-
 /** What a cancelled task throws: `err.name === 'AbortError'`, like fetch and DOM APIs. */
 export class AbortError extends Error {
   constructor(message = 'Interrupted') {
@@ -47,17 +52,42 @@ export async function runExclusive<T>(task: (signal: AbortSignal) => Promise<T>)
   }
 
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort(new AbortError('Interrupted by the kernel (SIGINT)'));
-  process.on('SIGINT', onSigint);
+  const onSigint = (): void => controller.abort(new AbortError(INTERRUPTED));
+  // On Deno the one permanent listener aborts the registered task; a listener of the task's own
+  // would leave none behind it when removed.
+  const own = !onDeno();
+  if (own) process.on('SIGINT', onSigint);
+  else guardDenoKernel();
   const settled = (async () => task(controller.signal))();
   const running: Running = { controller, settled };
   registry[RUNNING] = running;
   try {
     return await settled;
   } finally {
-    process.off('SIGINT', onSigint);
+    if (own) process.off('SIGINT', onSigint);
     if (registry[RUNNING] === running) delete registry[RUNNING];
   }
+}
+
+const INTERRUPTED = 'Interrupted by the kernel (SIGINT)';
+const GUARDED = Symbol.for('rnn-mnist-tslab.denoSigintGuard');
+
+/** Whether this runs on Deno (in this project: Deno's Jupyter kernel). */
+export function onDeno(): boolean {
+  return (globalThis as { Deno?: unknown }).Deno !== undefined;
+}
+
+/**
+ * On Deno, adds the kernel's one SIGINT listener, once per process (see the top of this file):
+ * it aborts the task `runExclusive` runs, if any. Elsewhere it does nothing. Called by
+ * `runExclusive` and by the first display (lib/charts/display.ts), so that it is in place from
+ * the notebook's first cell on.
+ */
+export function guardDenoKernel(): void {
+  const registry = globalThis as Registry & { [GUARDED]?: true };
+  if (!onDeno() || registry[GUARDED]) return;
+  registry[GUARDED] = true;
+  process.on('SIGINT', () => registry[RUNNING]?.controller.abort(new AbortError(INTERRUPTED)));
 }
 
 /** Throws the signal's reason (an AbortError) if it was aborted; call between batches. */

@@ -91,8 +91,8 @@ export interface TrainingMonitor {
    * once the signal is aborted.
    */
   step(): Promise<void>;
-  /** After each epoch: adds its accuracies to the chart and redraws it. */
-  epochDone(result: EpochResult): void;
+  /** After each epoch: adds its accuracies to the chart and redraws it; resolves as `showFigure` does. */
+  epochDone(result: EpochResult): Promise<void>;
   /** The epochs finished so far. */
   readonly history: readonly EpochResult[];
   /** The steps counted so far. */
@@ -135,7 +135,7 @@ export function trainingMonitor(options: TrainingMonitorOptions): TrainingMonito
     },
     epochDone(result) {
       history.push({ epoch: result.epoch, accTrain: result.accTrain, accTest: result.accTest });
-      chart.update(accuracyFigure(history, nEpochs));
+      return chart.update(accuracyFigure(history, nEpochs));
     },
   };
 }

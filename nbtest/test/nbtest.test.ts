@@ -149,12 +149,13 @@ describe('command line', () => {
       lax: true,
       sanitizeWith: 's.cfg',
       python: 'py',
-      kernel: 'k',
+      kernels: ['k'],
       timeoutSeconds: 5,
       paths: ['a.ipynb'],
       help: false,
     });
     assert.deepEqual(parseCli(['--default-path', 'x', '--default-path', 'y']).paths, ['x', 'y']);
+    assert.deepEqual(parseCli(['--kernel', 'tslab', '--kernel', 'deno']).kernels, ['tslab', 'deno']);
   });
 
   test('a bad option or value is named', () => {
@@ -410,3 +411,25 @@ async function runNbval(
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+describe("on Deno's kernel", () => {
+  test("a cell's outputs published after its idle are still its own, and none goes to the next cell", async () => {
+    const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbtest-deno-'));
+    try {
+      const run = await executeNotebook(path.join(NOTEBOOKS, 'late-outputs-deno.ipynb'), {
+        python: PYTHON,
+        timeoutSeconds: 60,
+        skip: [],
+        env: { ...process.env, JUPYTER_RUNTIME_DIR: runtimeDir },
+      });
+      const text = (index: number) =>
+        (run.cells.get(index)?.outputs ?? []).map((o) => [o.text ?? ''].flat().join('')).join('');
+      // Without the runner's wait after idle, about 60 of the 300 lines reached the first cell
+      // and a few the second.
+      assert.equal(text(1).split('\n').filter(Boolean).length, 300);
+      assert.equal(text(2), 'next cell\n');
+    } finally {
+      fs.rmSync(runtimeDir, { recursive: true, force: true });
+    }
+  });
+});

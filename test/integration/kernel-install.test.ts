@@ -99,6 +99,38 @@ describe('npm run kernel:install', () => {
     },
   );
 
+  test(
+    "--deno installs Deno's kernel as rnn-mnist-deno, which runs a cell importing ../lib/model, and uninstalls it",
+    { timeout: 240_000 },
+    () => {
+      const dir = path.join(DATA_DIR, 'kernels', 'rnn-mnist-deno');
+      const installed = kernelCall(['install', '--deno']);
+      assert.equal(installed.status, 0, installed.stderr);
+      assert.match(installed.stdout, /installed rnn-mnist-deno \("TypeScript \(Deno, rnn-mnist\)"\)/);
+      assert.match(installed.stdout, /remove it with `npm run kernel:uninstall -- --deno`/);
+      assert.equal(listed()['rnn-mnist-deno'], dir);
+      const spec = JSON.parse(fs.readFileSync(path.join(dir, 'kernel.json'), 'utf8')) as { argv: string[] };
+      assert.deepEqual(spec.argv, [
+        path.join(ROOT, 'node_modules', 'deno', 'deno'),
+        'jupyter',
+        '--kernel',
+        '--conn',
+        '{connection_file}',
+      ]);
+      const cell = "import { createModel } from '../lib/model';\nconsole.log(typeof createModel, typeof Deno.jupyter);";
+      const ran = spawnSync(PYTHON, [path.join(ROOT, 'test', 'integration', 'kernel_run.py'), 'rnn-mnist-deno', cell], {
+        cwd: path.join(ROOT, 'notebooks'),
+        env: ENV,
+        encoding: 'utf8',
+        timeout: 200_000,
+      });
+      assert.equal(ran.status, 0, ran.stderr);
+      assert.equal(ran.stdout.trim(), 'function object');
+      assert.equal(kernelCall(['uninstall', '--deno']).status, 0);
+      assert.equal(fs.existsSync(dir), false);
+    },
+  );
+
   test('--prefix DIR: Jupyter lists it with JUPYTER_PATH=DIR/share/jupyter; uninstall takes the same option', () => {
     const prefix = path.join(TMP, 'prefix');
     const installed = kernelCall([

@@ -8,6 +8,7 @@ with the error on stderr, when the cell fails or the kernel does not answer.
 Used by test/kernel-install.test.ts and scripts/ci-node-matrix.sh.
 """
 import os
+import queue
 import sys
 
 from jupyter_client.manager import start_new_kernel
@@ -33,6 +34,15 @@ def main():
                 error = "\n".join(content.get("traceback") or [f"{content['ename']}: {content['evalue']}"])
             elif kind == "status" and content["execution_state"] == "idle":
                 break
+        # What comes after idle (Deno's kernel publishes some output late), until iopub has been
+        # silent for 0.1 s, as nbtest/nbexec.py takes it.
+        while True:
+            try:
+                msg = kc.get_iopub_msg(timeout=0.1)
+            except queue.Empty:
+                break
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+                (out.append if msg["content"]["name"] == "stdout" else sys.stderr.write)(msg["content"]["text"])
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

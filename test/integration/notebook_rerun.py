@@ -9,6 +9,7 @@ starts in the notebook's folder and reads the small MNIST subset of test/fixture
 """
 import json
 import os
+import queue
 import sys
 
 from jupyter_client.manager import start_new_kernel
@@ -28,12 +29,24 @@ def main():
     def run(code):
         """The cell's stdout; raises with the error when it fails."""
         reply = kc.execute_interactive(code, timeout=300, output_hook=lambda msg: out.append(msg))
+        settle(reply["parent_header"]["msg_id"])
         text = "".join(m["content"]["text"] for m in out if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
         out.clear()
         content = reply["content"]
         if content["status"] != "ok":
             raise RuntimeError(f"cell {code[:60]!r} failed: {content.get('ename')}: {content.get('evalue')}")
         return text
+
+    def settle(msg_id):
+        """Takes the cell's outputs that come after its idle (Deno's kernel publishes some late),
+        until iopub has been silent for 0.1 s, as nbtest/nbexec.py does."""
+        while True:
+            try:
+                msg = kc.get_iopub_msg(timeout=0.1)
+            except queue.Empty:
+                return
+            if msg["parent_header"].get("msg_id") == msg_id:
+                out.append(msg)
 
     out = []
     memory = []

@@ -9,21 +9,21 @@ function recorder() {
   return { sent, write: (content: DisplayContent, update: boolean) => sent.push({ content, update }) };
 }
 
-test('showFigure sends one display_data with the Plotly JSON and a text fallback', () => {
+test('showFigure sends one display_data with the Plotly JSON and a text fallback', async () => {
   const { sent, write } = recorder();
   const fig = accuracyFigure([], 5);
-  showFigure(fig, write);
+  await showFigure(fig, write);
   assert.equal(sent.length, 1);
   assert.equal(sent[0]?.update, false);
   assert.deepEqual(Object.keys(sent[0]?.content.data ?? {}), [PLOTLY_MIME, 'text/plain']);
   assert.equal(sent[0]?.content.data[PLOTLY_MIME], fig);
 });
 
-test('liveFigure updates one output in place, through a text swap that makes JupyterLab redraw', () => {
+test('liveFigure updates one output in place, through a text swap that makes JupyterLab redraw', async () => {
   const { sent, write } = recorder();
   const live = liveFigure(accuracyFigure([], 5), write);
   const next = accuracyFigure([{ epoch: 0, accTrain: 0.9, accTest: 0.9 }], 5);
-  live.update(next);
+  await live.update(next);
   assert.deepEqual(
     sent.map((s) => s.update),
     [false, true, true],

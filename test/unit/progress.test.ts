@@ -95,7 +95,7 @@ function fakeMonitor(signal?: AbortSignal) {
     nIterations: 3,
     signal,
     line: { update: (text) => lines.push(text) },
-    chart: { update: (figure) => figures.push(figure) },
+    chart: { update: (figure) => (figures.push(figure), Promise.resolve()) },
   });
   return { monitor, lines, figures };
 }
@@ -104,7 +104,7 @@ test('trainingMonitor counts steps across epochs and redraws the chart with each
   const { monitor, lines, figures } = fakeMonitor();
   for (let epoch = 0; epoch < 2; epoch++) {
     for (let iteration = 0; iteration < 3; iteration++) await monitor.step();
-    monitor.epochDone({ epoch, accTrain: 0.5 + epoch / 10, accTest: 0.4 + epoch / 10 });
+    await monitor.epochDone({ epoch, accTrain: 0.5 + epoch / 10, accTest: 0.4 + epoch / 10 });
   }
   assert.match(lines.at(-1) ?? '', /^epoch 2\/2 · iteration 6\/6 · .* done$/);
   assert.equal(monitor.steps, 6);
@@ -140,7 +140,7 @@ test('trainingMonitor names a wrong nIterations', () => {
         nEpochs: 1,
         nIterations: 0,
         line: { update: () => undefined },
-        chart: { update: () => undefined },
+        chart: { update: () => Promise.resolve() },
       }),
     /Expected `nIterations` to be a positive integer, got 0/,
   );
