@@ -304,13 +304,14 @@ describe('on the real tslab kernel', { concurrency: 2 }, () => {
   ];
   for (const mode of ['strict', 'lax'] as const) {
     test(`real nbval and nbtest give each fixture cell the same verdict, ${mode} (but where they differ on purpose)`, async () => {
-      const nbval = await runNbval(
+      const { verdicts: nbval, details } = await runNbval(
         mode,
         FIXTURES.map((f) => path.join(NOTEBOOKS, f)),
         sanitizer,
         env,
       );
       const differ = new Map<string, string>();
+      const said: string[] = [];
       for (const name of FIXTURES) {
         const result = await run(name, mode === 'lax');
         const codeCells = readCells(path.join(NOTEBOOKS, name)).flatMap((c, index) =>
@@ -324,6 +325,8 @@ describe('on the real tslab kernel', { concurrency: 2 }, () => {
               : 'passed';
           const theirs = nbval.get(`${name} ${number}`);
           if (theirs !== ours) differ.set(`${name} cell ${index}`, `nbval ${theirs ?? 'no result'}, nbtest ${ours}`);
+          if (theirs !== ours)
+            said.push(`${name} cell ${index}: ${details.get(`${name} ${number}`) ?? '(no failure text)'}`);
         });
       }
       const expected = new Map(
@@ -332,7 +335,7 @@ describe('on the real tslab kernel', { concurrency: 2 }, () => {
           'nbval failed, nbtest passed',
         ]),
       );
-      assert.deepEqual(differ, expected);
+      assert.deepEqual(differ, expected, `nbval said:\n${said.join('\n---\n')}`);
     });
   }
 });
@@ -371,7 +374,7 @@ async function runNbval(
   notebooks: string[],
   sanitizer: string,
   env: NodeJS.ProcessEnv,
-): Promise<Map<string, Verdict>> {
+): Promise<{ verdicts: Map<string, Verdict>; details: Map<string, string> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbtest-nbval-'));
   try {
     const junit = path.join(dir, 'junit.xml');
@@ -395,6 +398,8 @@ async function runNbval(
     // pytest: 0 all passed, 1 some failed; anything else (no nbval, a usage error) is not a verdict.
     assert.ok(status === 0 || status === 1, `Expected pytest --nbval to run (exit 0 or 1), got ${status}:\n${output}`);
     const verdicts = new Map<string, Verdict>();
+    // What nbval said of each failed cell, so that an unexpected verdict explains itself.
+    const details = new Map<string, string>();
     const xml = fs.readFileSync(junit, 'utf8');
     for (const m of xml.matchAll(
       /<testcase classname="([^"]*)" name="Cell (\d+)"[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g,
@@ -405,8 +410,10 @@ async function runNbval(
         `${file} ${m[2]}`,
         /<(failure|error)\b/.test(body) ? 'failed' : /<skipped\b/.test(body) ? 'skipped' : 'passed',
       );
+      if (/<(failure|error)\b/.test(body))
+        details.set(`${file} ${m[2]}`, body.replace(/<(failure|error)\b[^>]*>/, '').slice(0, 1500));
     }
-    return verdicts;
+    return { verdicts, details };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
