@@ -54,6 +54,18 @@ function listed(env: NodeJS.ProcessEnv = ENV): Record<string, string> {
   return Object.fromEntries(Object.entries(specs).map(([name, s]) => [name, s.resource_dir]));
 }
 
+/** Runs one cell in the installed kernel `name`, from notebooks/ as JupyterLab would: what it printed. */
+function runInKernel(name: string, cell: string): string {
+  const ran = spawnSync(PYTHON, [path.join(ROOT, 'test', 'integration', 'kernel_run.py'), name, cell], {
+    cwd: path.join(ROOT, 'notebooks'),
+    env: ENV,
+    encoding: 'utf8',
+    timeout: 200_000,
+  });
+  assert.equal(ran.status, 0, ran.stderr);
+  return ran.stdout.trim();
+}
+
 after(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
 describe('npm run kernel:install', () => {
@@ -83,14 +95,7 @@ describe('npm run kernel:install', () => {
       const cell =
         "import { createModel } from '../lib/model';\n" +
         'console.log(typeof createModel, process.version, process.execPath, process.env.TF_NUM_INTRAOP_THREADS);';
-      const ran = spawnSync(PYTHON, [path.join(ROOT, 'test', 'integration', 'kernel_run.py'), 'rnn-mnist', cell], {
-        cwd: path.join(ROOT, 'notebooks'),
-        env: ENV,
-        encoding: 'utf8',
-        timeout: 200_000,
-      });
-      assert.equal(ran.status, 0, ran.stderr);
-      assert.equal(ran.stdout.trim(), `function ${process.version} ${process.execPath} 1`);
+      assert.equal(runInKernel('rnn-mnist', cell), `function ${process.version} ${process.execPath} 1`);
 
       const removed = kernelScript(['uninstall']);
       assert.equal(removed.status, 0, removed.stderr);
@@ -118,14 +123,7 @@ describe('npm run kernel:install', () => {
         '{connection_file}',
       ]);
       const cell = "import { createModel } from '../lib/model';\nconsole.log(typeof createModel, typeof Deno.jupyter);";
-      const ran = spawnSync(PYTHON, [path.join(ROOT, 'test', 'integration', 'kernel_run.py'), 'rnn-mnist-deno', cell], {
-        cwd: path.join(ROOT, 'notebooks'),
-        env: ENV,
-        encoding: 'utf8',
-        timeout: 200_000,
-      });
-      assert.equal(ran.status, 0, ran.stderr);
-      assert.equal(ran.stdout.trim(), 'function object');
+      assert.equal(runInKernel('rnn-mnist-deno', cell), 'function object');
       assert.equal(kernelCall(['uninstall', '--deno']).status, 0);
       assert.equal(fs.existsSync(dir), false);
     },
