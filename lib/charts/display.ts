@@ -65,7 +65,7 @@ function kernelWriter(): DisplayWriter {
 }
 
 /** The mime bundle of a figure: Plotly JSON plus a text summary. */
-export function figureBundle(figure: Figure): MimeBundle {
+function figureBundle(figure: Figure): MimeBundle {
   return { [PLOTLY_MIME]: figure, 'text/plain': figureSummary(figure) };
 }
 
@@ -79,7 +79,7 @@ export interface Slot {
   show(bundle: MimeBundle): void;
 }
 
-export function newSlot(write: DisplayWriter = kernelWriter()): Slot {
+function newSlot(write: DisplayWriter = kernelWriter()): Slot {
   const id = randomBytes(8).toString('hex');
   let shown = false;
   return {

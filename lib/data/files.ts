@@ -161,13 +161,6 @@ export interface GetFilesOptions {
   fallbackSource?: LocalMnistSource;
 }
 
-/** What `readDataSets` needs to download Fashion-MNIST instead: its mirrors and checksums, and no MNIST fallback. */
-export const fashionMnist = {
-  mirrors: fashionMnistMirrors,
-  checksums: fashionMnistChecksums,
-  fallback: false,
-} as const satisfies GetFilesOptions;
-
 /** The four files in `dir`, in read order, once every one is there, and where they came from. */
 export interface DataFiles {
   paths: [trainImages: string, trainLabels: string, testImages: string, testLabels: string];

@@ -204,7 +204,7 @@ export function scaleImages(pixels: Uint8Array): Float32Array {
  * @param pixels [n] bytes.
  * @param out float32 values; receives n of them.
  */
-export function scaleInto(pixels: Uint8Array, out: Float32Array, offset: number): void {
+function scaleInto(pixels: Uint8Array, out: Float32Array, offset: number): void {
   const scale = Math.fround(1 / 255);
   for (let i = 0; i < pixels.length; i++) out[offset + i] = (pixels[i] as number) * scale;
 }

@@ -22,7 +22,7 @@ function dataType(dtype: DType): number {
 }
 
 /** The GraphDef protobuf message (graph.proto) of `graph`. */
-export function graphDefProto(graph: Graph): pb.GraphDef {
+function graphDefProto(graph: Graph): pb.GraphDef {
   const graphDef = new tfProto.GraphDef();
   for (const node of graph.listNodes()) graphDef.addNode(nodeProto(node));
   // Producer 1087 is TensorFlow 2.9, the oldest libtensorflow tfjs-node 4 runs on.

@@ -14,7 +14,7 @@ export interface ImageShape {
 }
 
 /** Checks `x` and returns the number of images in it. */
-export function batchOf(x: Images, { nSteps, nInputs }: ImageShape): number {
+function batchOf(x: Images, { nSteps, nInputs }: ImageShape): number {
   if (x instanceof Float32Array) {
     if (x.length % (nSteps * nInputs) !== 0) {
       throw new Error(`Expected images of ${nSteps}x${nInputs} floats each, got an array of length ${x.length}`);
