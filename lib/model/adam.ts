@@ -9,7 +9,7 @@
  *   w     = w - alpha * m / (sqrt(v) + epsilon)
  *
  * The update is TensorFlow's own ResourceApplyAdam kernel, the one TF-1's
- * AdamOptimizer runs, inside the training graph (lib/training-graph.ts); m and
+ * AdamOptimizer runs, inside the training graph (lib/model/training-graph.ts); m and
  * v are float32 variables there like TF-1's slots, and so are beta1^t and
  * beta2^t. This module holds the settings.
  */

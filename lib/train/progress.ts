@@ -103,7 +103,7 @@ export interface TrainingMonitorOptions {
   nEpochs: number;
   /** Training steps per epoch. */
   nIterations: number;
-  /** Aborting it makes the next `step()` throw (lib/interrupt.ts `runExclusive` gives one). */
+  /** Aborting it makes the next `step()` throw (lib/train/interrupt.ts `runExclusive` gives one). */
   signal?: AbortSignal;
   /** Where the progress line goes; the cell output by default. */
   line?: TextLine;

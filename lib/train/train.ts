@@ -9,7 +9,7 @@ import { formatFloat32 } from '../format';
 import type { Model } from '../model/model';
 import { interruptionPoint, throwIfAborted } from './interrupt';
 
-/** What `train` needs of a data set (lib/data.ts's `DataSet`). */
+/** What `train` needs of a data set (lib/data/data-set.ts's `DataSet`). */
 export interface TrainingData {
   readonly numExamples: number;
   nextBatch(batchSize: number): { images: Float32Array; labels: Int32Array };

@@ -1,6 +1,6 @@
 """Interrupts the notebook's training cell in a real tslab kernel and reports what happened.
 
-Run by test/kernel-interrupt.test.ts with the project's .venv/bin/python; prints one JSON object.
+Run by test/integration/kernel-interrupt.test.ts with the project's .venv/bin/python; prints one JSON object.
 The kernel reads the small MNIST subset of test/fixtures/mnist-subset/ (MNIST_DATA_DIR), so the
 test does not depend on what /tmp/data/ holds. Runs the notebook's code cells up to the training
 cell, starts training with many batches an epoch, sends the kernel an interrupt (SIGINT, as

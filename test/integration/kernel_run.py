@@ -5,7 +5,7 @@
 The kernel is found the way Jupyter finds it (JUPYTER_PATH, the user's folder, this
 environment's) and starts in the current folder, as it would for a notebook there. Exits 1,
 with the error on stderr, when the cell fails or the kernel does not answer.
-Used by test/kernel-install.test.ts and scripts/ci-node-matrix.sh.
+Used by test/integration/kernel-install.test.ts and scripts/ci-node-matrix.sh.
 """
 import os
 import queue

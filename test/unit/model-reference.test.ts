@@ -1,4 +1,4 @@
-// lib/model.ts against TensorFlow's own TF-1 code (BasicRNNCell, dynamic_rnn,
+// lib/model/ against TensorFlow's own TF-1 code (BasicRNNCell, dynamic_rnn,
 // dense, sparse softmax cross-entropy, tf.gradients, AdamOptimizer, in_top_k).
 // The numbers come from test/fixtures/make-reference.py, committed beside this file.
 import { test } from 'node:test';

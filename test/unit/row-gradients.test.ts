@@ -1,4 +1,4 @@
-// lib/row-gradients.ts against TensorFlow's autodiff (tf.gradients through its own
+// lib/model/row-gradients.ts against TensorFlow's autodiff (tf.gradients through its own
 // BasicRNNCell, dynamic_rnn / static_rnn and dense) and against the training graph's
 // own backward pass. The numbers come from test/fixtures/make-reference.py, committed beside this file.
 import { test } from 'node:test';

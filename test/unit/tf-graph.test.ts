@@ -1,4 +1,4 @@
-// lib/tf-graph.ts: graphs built in TypeScript, written as a SavedModel and run by TensorFlow.
+// lib/graph/: graphs built in TypeScript, written as a SavedModel and run by TensorFlow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as v8 from 'v8';

@@ -1,4 +1,4 @@
-// The In[5] loop of lib/train.ts on a tiny synthetic data set, and the seed's number format.
+// The In[5] loop of lib/train/train.ts on a tiny synthetic data set, and the seed's number format.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-node';
