@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --epochs N --rounds R --data mnist|fashion-mnist|DIR --peers tf1,torch,jax|none --seed S --shards N]`:
+ * `npm run bench [-- --epochs N --rounds R --data mnist|fashion-mnist|DIR --peers tf1,torch,jax|none --seed S]`:
  * trains the seed's RNN with this project's code (bench/ours.ts) and with each peer a user might
  * pick instead: the seed's own TF-1 code, PyTorch and JAX (bench/peers/). Every side reads the
  * same IDX files, draws its batches with TF's DataSet.next_batch semantics and trains the same
@@ -30,7 +30,7 @@ const IDX_FILES = [
   't10k-labels-idx1-ubyte',
 ];
 const USAGE =
-  'npm run bench -- [--epochs N] [--rounds R] [--data mnist|fashion-mnist|DIR] [--peers tf1,torch,jax|none] [--seed S] [--shards N]';
+  'npm run bench -- [--epochs N] [--rounds R] [--data mnist|fashion-mnist|DIR] [--peers tf1,torch,jax|none] [--seed S]';
 
 /** A bad command line: reported with the usage line. */
 class OptionError extends Error {}
@@ -41,8 +41,6 @@ interface Options {
   data: string;
   seed: number;
   peers: string[];
-  /** createModel's `shards`; null for its own default, as in the notebook. */
-  shards: number | null;
 }
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number): number {
@@ -83,7 +81,7 @@ function dataDir(raw: string): string {
 function parseOptions(argv: string[]): Options {
   let values;
   try {
-    const options = { epochs: {}, rounds: {}, data: {}, seed: {}, peers: {}, shards: {} } as const;
+    const options = { epochs: {}, rounds: {}, data: {}, seed: {}, peers: {} } as const;
     const typed = Object.fromEntries(Object.keys(options).map((k) => [k, { type: 'string' as const }]));
     values = parseArgs({ args: argv, options: typed, strict: true, allowPositionals: false }).values;
   } catch (e) {
@@ -103,7 +101,6 @@ function parseOptions(argv: string[]): Options {
     data: dataDir(values.data ?? 'mnist'),
     seed: integer('seed', values.seed, 1, 0),
     peers,
-    shards: values.shards === undefined ? null : integer('shards', values.shards, 1, 1),
   };
 }
 
@@ -148,8 +145,8 @@ function runSide(side: Side): Promise<SideResult> {
 /** This project's side and each peer of `--peers` that is installed; a peer that cannot be is reported and left out. */
 function sides(options: Options): { sides: Side[]; skipped: Map<string, string> } {
   const common = ['--epochs', String(options.epochs), '--data', options.data, '--seed', String(options.seed)];
-  // One intra-op thread (its ops are too small to split) and an inter-op thread per core, which run the
-  // batch's shards side by side. TensorFlow's oneDNN kernels (on by default only on CPUs with AVX-512
+  // One intra-op thread (its ops are too small to split) and an inter-op thread per core, which run
+  // the graph's independent ops side by side (the gradients of the four variables, say). TensorFlow's oneDNN kernels (on by default only on CPUs with AVX-512
   // or AMX) do the small matMuls of a step with less CPU time than its Eigen ones; TensorFlow reads
   // the setting once, when it loads, so it must be in the process's environment.
   const oursEnv = {
@@ -159,10 +156,9 @@ function sides(options: Options): { sides: Side[]; skipped: Map<string, string> 
     TF_NUM_INTRAOP_THREADS: '1',
     TF_NUM_INTEROP_THREADS: String(cores),
   };
-  const shards = options.shards === null ? [] : ['--shards', String(options.shards)];
   const ours = path.join(__dirname, 'ours.ts');
   const list: Side[] = [
-    { name: 'ours', command: process.execPath, args: ['--import', 'tsx', ours, ...common, ...shards], env: oursEnv },
+    { name: 'ours', command: process.execPath, args: ['--import', 'tsx', ours, ...common], env: oursEnv },
   ];
   const skipped = new Map<string, string>();
   for (const name of options.peers) {

@@ -3,7 +3,7 @@
  * In[3]-In[5] with lib/ (readDataSets, createModel, train), timed per epoch, then one RESULT
  * line for bench.ts, the same fields as bench/peers/peer_data.py's.
  *
- *   node --import tsx bench/ours.ts --epochs N --data DIR --seed S [--shards N]
+ *   node --import tsx bench/ours.ts --epochs N --data DIR --seed S
  *
  * bench.ts sets TensorFlow's threads and kernels in its environment, which tfjs-node reads
  * once, when it loads.
@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { readDataSets } from '../lib/data';
-import { createModel, defaultShards } from '../lib/model';
+import { createModel } from '../lib/model';
 import { formatEpochLine, train } from '../lib/train';
 
 /** What every side prints last, for bench.ts. */
@@ -36,11 +36,9 @@ async function main(): Promise<void> {
       epochs: { type: 'string' },
       data: { type: 'string' },
       seed: { type: 'string' },
-      shards: { type: 'string' },
     },
   });
   const [epochs, seed] = [Number(values.epochs ?? 1), Number(values.seed ?? 1)];
-  const shards = values.shards === undefined ? defaultShards() : Number(values.shards);
   const mnist = await readDataSets(values.data, { seed, download: false, fallback: false, log: () => {} });
   const model = createModel({
     nSteps: 28,
@@ -49,7 +47,6 @@ async function main(): Promise<void> {
     nOutputs: 10,
     learningRate: 0.001,
     seed,
-    shards,
   });
   const seconds: number[] = [];
   const cpuSeconds: number[] = [];
@@ -73,6 +70,7 @@ async function main(): Promise<void> {
     const n = Math.min(1000, numExamples - i);
     correct += n * model.accuracy(images.subarray(i * 784, (i + n) * 784), labels.subarray(i, i + n));
   }
+  const [trace] = model.traces;
   model.dispose();
   const env = ['TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS', 'TF_ENABLE_ONEDNN_OPTS'];
   const result: SideResult = {
@@ -83,7 +81,8 @@ async function main(): Promise<void> {
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     settings:
       `tfjs-node ${packageVersion('@tensorflow/tfjs-node')} on Node ${process.version}, each step one TF graph ` +
-      `(hand-written BPTT + Adam), ${shards} shard(s), ${env.map((v) => `${v}=${process.env[v]}`).join(' ')}`,
+      `traced from the eager step (tfjs autodiff + TF-1 Adam; ${trace?.nodes} nodes, traced in ` +
+      `${((trace?.traceMs ?? NaN) / 1000).toFixed(2)} s), ${env.map((v) => `${v}=${process.env[v]}`).join(' ')}`,
   };
   console.log(`RESULT ${JSON.stringify(result)}`);
 }

@@ -63,7 +63,7 @@ export function kernelSpec(displayName: string, node: string = process.execPath,
 /**
  * One intra-op thread: the RNN's ops are too small to split (a training step is slower with two).
  * Inter-op threads stay at TensorFlow's default, one per core: they run the shards of each batch
- * side by side (lib/model/training-graph.ts).
+ * side by side (`shards` in lib/model/model.ts).
  */
 function tensorflowEnv(): Record<string, string> {
   return { TF_NUM_INTRAOP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2', ...oneDnn(process.arch) };

@@ -1,5 +1,5 @@
-// A model's inputs, from tensors or from the flat arrays a `DataSet` batch holds: checked,
-// made into tensors (only where they are arrays), and split into the training graph's shards.
+// A model's inputs, from tensors or from the flat arrays a `DataSet` batch holds: checked, and
+// made into tensors only where they are arrays.
 import * as tf from '@tensorflow/tfjs-node';
 
 /** Images as a tensor [batch, nSteps, nInputs], or as a flat array of `batch * nSteps * nInputs` floats. */
@@ -42,36 +42,21 @@ export function withImages<R>(x: Images, shape: ImageShape, f: (x: tf.Tensor3D) 
 }
 
 /**
- * The batch in `shards` parts: part i holds examples [floor(i * batch / shards), floor((i + 1) * batch / shards)).
- * @returns xs, each [part, nSteps, nInputs], and ys, each [part] int32: new tensors the caller frees
+ * Runs `f` on a batch as tensors: `x` as [batch, nSteps, nInputs] and `y` as int32 [batch], each
+ * made from its array where it is one and freed afterwards.
+ * @throws for an empty batch, or a label count other than the image count
  */
-export function shardBatch(
-  x: Images,
-  y: Labels,
-  shape: ImageShape,
-  shards: number,
-): { xs: tf.Tensor3D[]; ys: tf.Tensor1D[] } {
+export function withBatch<R>(x: Images, y: Labels, shape: ImageShape, f: (x: tf.Tensor3D, y: tf.Tensor1D) => R): R {
   const batch = batchOf(x, shape);
   const nLabels = y instanceof Int32Array ? y.length : y.shape[0];
   if (batch === 0) throw new Error('Expected a batch of at least one image, got none');
   if (nLabels !== batch) throw new Error(`Expected one label per image (${batch}), got ${nLabels} labels`);
-  const bounds = Array.from({ length: shards + 1 }, (_, i) => Math.floor((i * batch) / shards));
-  const sizes = bounds.slice(1).map((end, i) => end - (bounds[i] as number));
-  const row = shape.nSteps * shape.nInputs;
-  // From arrays, each part is made from its own slice (no copy in JS); tensors are split by TensorFlow.
-  const xs =
-    x instanceof Float32Array
-      ? sizes.map((n, i) =>
-          tf.tensor3d(x.subarray(bounds[i]! * row, bounds[i + 1]! * row), [n, shape.nSteps, shape.nInputs]),
-        )
-      : shards === 1
-        ? [tf.clone(x)]
-        : tf.split(x, sizes, 0);
-  const ys =
-    y instanceof Int32Array
-      ? sizes.map((_, i) => tf.tensor1d(y.subarray(bounds[i], bounds[i + 1]), 'int32'))
-      : shards === 1
-        ? [tf.clone(y)]
-        : tf.split(y, sizes, 0);
-  return { xs: xs as tf.Tensor3D[], ys: ys as tf.Tensor1D[] };
+  return withImages(x, shape, (xt) => {
+    const yt = y instanceof Int32Array ? tf.tensor1d(y, 'int32') : y;
+    try {
+      return f(xt, yt);
+    } finally {
+      if (yt !== y) yt.dispose();
+    }
+  });
 }

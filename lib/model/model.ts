@@ -1,26 +1,37 @@
 /**
- * The seed's In[4] as one object: the cell and dense layer of lib/model/nn.ts, the loss,
- * Adam and the accuracy.
+ * The seed's In[4] as one object: the cell and dense layer of lib/model/nn.ts, the loss, TF-1's
+ * Adam (lib/model/adam.ts) and the accuracy, written once, in tfjs.
  *
- * Training runs as TF-1's does: `createModel` builds the training step once as a
- * TensorFlow graph (lib/model/training-graph.ts), whose session holds the variables it
- * trains, and each `trainStep` is one call into it, because on a model this small the
- * time goes into the number of TensorFlow calls as much as into arithmetic.
+ * The weights have one owner: the layers' tfjs variables. Everything reads them there (the
+ * forward pass, the charts, `variables`) and everything that changes them writes them there.
  *
- * The layers' tfjs variables, which the eager side reads (`logits`, the notebook's
- * `dynamicRnn(model.basicCell, x)`, the charts), are copies of the session's, kept equal
- * in the only two places where either changes: each `trainStep` fetches the values it
- * has just trained and gives them to the tfjs variables, and `setVariables` writes new
- * values to both. A read never has to sync, and there is no other way to write.
+ * A training step is ordinary eager tfjs code: the forward pass, tfjs's gradients of the loss
+ * (`tf.variableGrads`), and Adam's update. The tracer (tracer/) records that step once, on the
+ * first batch of each shape, as one TensorFlow graph; each `trainStep` is then one call into
+ * TensorFlow that takes the variables' values and gives back their new ones. On a model this
+ * small an eager step spends most of its time dispatching some 800 kernels one by one, so the
+ * graph is several times as fast (bench/README.md). Change the layers, and what trains changes.
  */
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-node';
+import { traceStep, type TraceInfo } from '../../tracer';
 import { positiveInteger } from '../checks';
-import { createSession, type GraphSession } from '../graph';
-import { adamConfig } from './adam';
-import { shardBatch, withImages, type ImageShape, type Images, type Labels } from './inputs';
-import { basicRNNCell, dynamicRnn, fullyConnected, type BasicRNNCell, type FullyConnected } from './nn';
-import { trainingGraph, VARIABLES, variableShapes, type VariableName } from './training-graph';
+import { adamConfig, adamOptimizer } from './adam';
+import { withBatch, withImages, type ImageShape, type Images, type Labels } from './inputs';
+import {
+  basicRNNCell,
+  dynamicRnn,
+  fullyConnected,
+  inTopK,
+  sparseSoftmaxCrossEntropyWithLogits,
+  type Activation,
+  type BasicRNNCell,
+  type FullyConnected,
+} from './nn';
+
+/** The trainable variables' names, in TF-1's order (`tf.trainable_variables()`). */
+export const VARIABLES = ['kernel', 'bias', 'weights', 'biases'] as const;
+export type VariableName = (typeof VARIABLES)[number];
 
 /** The seed's In[3] constants. */
 export interface ModelConfig {
@@ -31,19 +42,21 @@ export interface ModelConfig {
   learningRate: number;
   /** Fixes the initial weights; the same seed gives the same run. */
   seed?: number;
+  /** The cell's activation, as TF-1's `BasicRNNCell(activation=...)`; default tf.tanh. */
+  activation?: Activation;
   /**
-   * Parts of each training batch whose forward and backward passes run side
-   * by side, one per TensorFlow inter-op thread (lib/model/training-graph.ts).
-   * Default `defaultShards()`. Changes only float rounding, not the math.
+   * Parts the training step splits each batch into, each its own chain through the steps, so
+   * that TensorFlow runs them side by side, one per inter-op thread. The loss is their mean, the
+   * batch's: only float rounding changes. Default `defaultShards()`.
    */
   shards?: number;
 }
 
 /**
  * 2 where TensorFlow has at least two inter-op threads to run two shards on
- * (TF_NUM_INTEROP_THREADS, by default the number of cores), else 1. On 2 cores
- * two shards measured 1.25 ms per step of 50 against 1.95 ms for one; more
- * cores were not available to measure, so it stops at 2.
+ * (TF_NUM_INTEROP_THREADS, by default the number of cores), else 1. On these 2 cores a traced
+ * step of 50 took the same time as the earlier hand-built one with two shards, and 1.27 times
+ * as long with one (bench/README.md); more cores were not available to measure, so it stops at 2.
  */
 export function defaultShards(): number {
   const threads = Number(process.env.TF_NUM_INTEROP_THREADS) || os.cpus().length;
@@ -55,44 +68,40 @@ export type VariableValues = Partial<Record<VariableName, tf.Tensor | tf.TensorL
 
 export interface Model {
   readonly config: ModelConfig;
-  /** The RNN cell; its `kernel` and `bias` hold the session's values at every moment. */
+  /** The RNN cell: its `kernel` and `bias` are the model's weights, trained in place. */
   readonly basicCell: BasicRNNCell;
-  /** The dense layer; its `weights` and `biases` hold the session's values at every moment. */
+  /** The dense layer: its `weights` and `biases` are the model's weights, trained in place. */
   readonly logitsLayer: FullyConnected;
   /** Adam steps taken so far (TF-1's `t`). */
   readonly iterations: number;
-  /**
-   * The trainable variables, in TF-1's order: kernel, bias, weights, biases (the same
-   * objects as the layers'). Each `trainStep` gives them its new values. Write them
-   * with `setVariables`: a value assigned to one directly never reaches the session.
-   */
+  /** The trainable variables, in `VARIABLES` order: the layers' own objects. */
   readonly variables: readonly tf.Variable[];
-  /**
-   * Gives the named variables new values, in the session and in the tfjs copies, as
-   * TF-1's `Variable.load` does: Adam's slots and step count are kept. All values are
-   * checked before any is written.
-   */
+  /** Gives the named variables new values, checked first, as TF-1's `Variable.load`; Adam's state is kept. */
   setVariables(values: VariableValues): void;
-  /**
-   * @param x [batch, nSteps, nInputs]
-   * @returns [batch, nOutputs]
-   */
+  /** @param x [batch, nSteps, nInputs] @returns [batch, nOutputs] */
   logits(x: Images): tf.Tensor2D;
   /**
-   * The dense layer applied to every intermediate state: how the belief
-   * forms row by row. The last step equals `logits(x)`.
+   * The dense layer applied to every intermediate state: how the belief forms row by row.
+   * The last step equals `logits(x)`.
    * @param x [batch, nSteps, nInputs]
    * @returns [batch, nSteps, nOutputs]
    */
   logitsPerStep(x: Images): tf.Tensor3D;
   /** Mean cross-entropy, as a number. @param x [batch, nSteps, nInputs] @param y [batch] */
   loss(x: Images, y: Labels): number;
+  /**
+   * The gradient of the mean cross-entropy with respect to each variable, in `VARIABLES` order,
+   * by tfjs's autodiff, run as one graph call. The caller disposes them.
+   */
+  gradients(x: Images, y: Labels): tf.Tensor[];
   /** One Adam step on one batch (the seed's `training_op`), as TF-1's AdamOptimizer takes it. */
   trainStep(x: Images, y: Labels): void;
   /** Share of examples whose label is the top logit. @param x [batch, nSteps, nInputs] @param y [batch] */
   accuracy(x: Images, y: Labels): number;
   /** @returns [batch] the predicted classes */
   predict(x: Images): Int32Array;
+  /** The training step's traces, one per batch shape: the graph's size and the time it took. */
+  readonly traces: readonly TraceInfo[];
   dispose(): void;
 }
 
@@ -101,14 +110,28 @@ export function createModel(config: ModelConfig): Model {
   const [nSteps, nInputs, nNeurons, nOutputs] = (['nSteps', 'nInputs', 'nNeurons', 'nOutputs'] as const).map((name) =>
     positiveInteger(name, config[name]),
   ) as [number, number, number, number];
-  const adam = adamConfig({ learningRate: config.learningRate });
+  const adam = adamConfig({ learningRate: config.learningRate }); // checked before any tensor is made
   const shards = positiveInteger('shards', config.shards ?? defaultShards());
-  // The session first: if TensorFlow refuses the graph, no tensors have been made yet.
-  const session = createSession(trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam, shards }));
-  const { basicCell, logitsLayer } = initialLayers(nInputs, nNeurons, nOutputs, config.seed);
-  const variables: tf.Variable[] = [basicCell.kernel, basicCell.bias, logitsLayer.weights, logitsLayer.biases];
+  const { basicCell, logitsLayer } = initialLayers(nInputs, nNeurons, nOutputs, config);
+  const variables = [basicCell.kernel, basicCell.bias, logitsLayer.weights, logitsLayer.biases];
+  const optimizer = adamOptimizer(adam, variables);
   const shape: ImageShape = { nSteps, nInputs };
-  const training = sessionOf(session, variables, shape, shards);
+  const forward = (x: tf.Tensor3D) => logitsLayer.apply(dynamicRnn(basicCell, x).states);
+  // The seed's `loss = tf.reduce_mean(xentropy)`, over the batch taken in `shards` parts.
+  const lossOf = (x: tf.Tensor3D, y: tf.Tensor1D) =>
+    tf.tidy(
+      () =>
+        tf.mean(inShards(x, y, shards, (xs, ys) => sparseSoftmaxCrossEntropyWithLogits(ys, forward(xs)))) as tf.Scalar,
+    );
+  const gradientsOf = (x: tf.Tensor3D, y: tf.Tensor1D) => {
+    const { value, grads } = tf.variableGrads(() => lossOf(x, y), variables);
+    value.dispose();
+    return variables.map((v) => grads[v.name] as tf.Tensor);
+  };
+  const training = traceStep((x: tf.Tensor3D, y: tf.Tensor1D) => {
+    tf.tidy(() => optimizer.applyGradients(gradientsOf(x, y)));
+  });
+  const gradients = traceStep(gradientsOf);
   let iterations = 0;
   return {
     config: { ...config },
@@ -118,88 +141,45 @@ export function createModel(config: ModelConfig): Model {
     get iterations() {
       return iterations;
     },
-    setVariables: (values) => training.setVariables(checkedValues(values, variableShapes(config))),
+    get traces() {
+      return training.traces;
+    },
+    setVariables: (values) => setVariables(variables, values),
     trainStep(x, y) {
-      training.trainStep(x, y);
+      withBatch(x, y, shape, training);
       iterations += 1;
     },
-    loss: (x, y) => training.evaluate(x, y, 'loss'),
-    accuracy: (x, y) => training.evaluate(x, y, 'accuracy'),
-    ...eagerForward(basicCell, logitsLayer, shape),
+    gradients: (x, y) => withBatch(x, y, shape, gradients),
+    loss: (x, y) => withBatch(x, y, shape, (xt, yt) => readScalar(lossOf(xt, yt))),
+    ...eagerReads(basicCell, logitsLayer, shape),
     dispose() {
+      training.dispose();
+      gradients.dispose();
+      optimizer.dispose();
       basicCell.dispose();
       logitsLayer.dispose();
-      session.dispose();
     },
   };
 }
 
-const TRAIN_FETCHES = ['trainStep', ...VARIABLES.map((name) => `${name}/trained`)];
-
-/**
- * The training graph's session with the tfjs `variables` it trains, kept equal to its own in
- * the two calls that change either: `trainStep` and `setVariables`.
- */
-function sessionOf(session: GraphSession, variables: tf.Variable[], shape: ImageShape, shards: number) {
-  tf.dispose(
-    session.run(Object.fromEntries(VARIABLES.map((name, i) => [`${name}/value`, variables[i]!])), ['initialize']),
-  );
-  /** Runs the graph on the batch, in its shards, for `fetches`; the caller frees the results. */
-  function run(x: Images, y: Labels, fetches: readonly string[]): tf.Tensor[] {
-    const { xs, ys } = shardBatch(x, y, shape, shards);
-    const feeds = Object.fromEntries(
-      xs.flatMap((part, i) => [
-        [`x${i}`, part],
-        [`y${i}`, ys[i] as tf.Tensor],
-      ]),
-    );
-    try {
-      return session.run(feeds, fetches);
-    } finally {
-      tf.dispose(Object.values(feeds));
-    }
-  }
-  return {
-    trainStep(x: Images, y: Labels): void {
-      const [loss, ...trained] = run(x, y, TRAIN_FETCHES);
-      loss?.dispose();
-      // assign takes the fetched value's data without a copy; the variable keeps it alive.
-      trained.forEach((value, i) => (variables[i]!.assign(value), value.dispose()));
-    },
-    /** The batch's loss or accuracy from the graph's forward pass: one call, the shards side by side. */
-    evaluate(x: Images, y: Labels, output: 'loss' | 'accuracy'): number {
-      const [value] = run(x, y, [output]) as [tf.Tensor];
-      try {
-        return value.dataSync()[0] as number;
-      } finally {
-        value.dispose();
-      }
-    },
-    setVariables({ checked, made }: ReturnType<typeof checkedValues>): void {
-      for (const { index, value } of checked) {
-        const name = VARIABLES[index] as VariableName;
-        tf.dispose(session.run({ [`${name}/value`]: value }, [`${name}/assign`]));
-        variables[index]!.assign(value);
-      }
-      tf.dispose(made);
-    },
-  };
-}
-
-/** The model's eager forward pass through the layers' tfjs variables, for what the training graph does not give. */
-function eagerForward(
+/** What the model computes eagerly, from the layers' variables: as many images at a time as given. */
+function eagerReads(
   basicCell: BasicRNNCell,
   logitsLayer: FullyConnected,
   shape: ImageShape,
-): Pick<Model, 'logits' | 'logitsPerStep' | 'predict'> {
-  const logitsOf = (x: tf.Tensor3D) => tf.tidy(() => logitsLayer.apply(dynamicRnn(basicCell, x).states));
+): Pick<Model, 'accuracy' | 'logits' | 'logitsPerStep' | 'predict'> {
+  const forward = (x: tf.Tensor3D) => logitsLayer.apply(dynamicRnn(basicCell, x).states);
   return {
-    logits: (x) => withImages(x, shape, logitsOf),
+    accuracy: (x, y) =>
+      withBatch(x, y, shape, (xt, yt) =>
+        readScalar(tf.tidy(() => tf.mean(tf.cast(inTopK(forward(xt), yt, 1), 'float32')))),
+      ),
+    logits: (x) => withImages(x, shape, (xt) => tf.tidy(() => forward(xt))),
     logitsPerStep: (x) =>
       withImages(x, shape, (xt) => tf.tidy(() => logitsLayer.apply(dynamicRnn(basicCell, xt).outputs))),
     predict: (x) =>
       withImages(x, shape, (xt) => {
-        const classes = tf.tidy(() => tf.argMax(logitsOf(xt), 1));
+        const classes = tf.tidy(() => tf.argMax(forward(xt), 1));
         try {
           return classes.dataSync() as Int32Array;
         } finally {
@@ -210,38 +190,62 @@ function eagerForward(
 }
 
 /**
+ * `f` applied to the batch in `shards` parts (fewer for a smaller batch), its results concatenated.
+ * Part i holds examples [floor(i * batch / shards), floor((i + 1) * batch / shards)).
+ */
+function inShards(
+  x: tf.Tensor3D,
+  y: tf.Tensor1D,
+  shards: number,
+  f: (x: tf.Tensor3D, y: tf.Tensor1D) => tf.Tensor1D,
+): tf.Tensor1D {
+  const batch = x.shape[0];
+  const parts = Math.min(shards, batch);
+  if (parts === 1) return f(x, y);
+  const sizes = Array.from(
+    { length: parts },
+    (_, i) => Math.floor(((i + 1) * batch) / parts) - Math.floor((i * batch) / parts),
+  );
+  const ys = tf.split(y, sizes, 0);
+  return tf.concat(tf.split(x, sizes, 0).map((xi, i) => f(xi as tf.Tensor3D, ys[i] as tf.Tensor1D)));
+}
+
+function readScalar(t: tf.Tensor): number {
+  try {
+    return t.dataSync()[0] as number;
+  } finally {
+    t.dispose();
+  }
+}
+
+/**
  * TF-1's layers with their initial weights. Different random streams for the two, both fixed
  * by one seed: Math.imul keeps the low 32 bits of the product exactly, where a float product
  * loses them for large seeds.
  */
-function initialLayers(nInputs: number, nNeurons: number, nOutputs: number, seed: number | undefined) {
+function initialLayers(nInputs: number, nNeurons: number, nOutputs: number, config: ModelConfig) {
+  const { seed, activation } = config;
   const seed2 = seed === undefined ? undefined : (Math.imul(seed, 2654435761) + 1) >>> 0;
   return {
-    basicCell: basicRNNCell({ numUnits: nNeurons, inputSize: nInputs, seed }),
+    basicCell: basicRNNCell({ numUnits: nNeurons, inputSize: nInputs, seed, activation }),
     logitsLayer: fullyConnected({ inputSize: nNeurons, numOutputs: nOutputs, activationFn: null, seed: seed2 }),
   };
 }
 
 /**
- * `values` as float32 tensors of their variables' shapes, by index in `VARIABLES`, and those of
- * them made here (the caller frees them). Throws, naming the variable, if one is wrong.
+ * Assigns `values` to the named `variables` (in `VARIABLES` order). All are checked before any
+ * is written; throws, naming the variable, if one is wrong.
  */
-function checkedValues(
-  values: VariableValues,
-  shapes: number[][],
-): { checked: { index: number; value: tf.Tensor }[]; made: tf.Tensor[] } {
-  const made: tf.Tensor[] = [];
-  try {
+function setVariables(variables: readonly tf.Variable[], values: VariableValues): void {
+  tf.tidy(() => {
     const checked = Object.entries(values).map(([name, given]) => {
       const index = VARIABLES.indexOf(name as VariableName);
       if (index < 0) throw new Error(`Expected variables named ${VARIABLES.join(', ')}, got \`${name}\``);
-      const want = shapes[index] as number[];
+      const want = (variables[index] as tf.Variable).shape;
       let value = given instanceof tf.Tensor ? given : tf.tensor(given as tf.TensorLike, undefined, 'float32');
-      if (value !== given) made.push(value);
       // A flat array of the right length, as `dataSync()` gives, takes the variable's shape.
       if (value !== given && value.rank === 1 && want.length > 1 && value.size === tf.util.sizeFromShape(want)) {
         value = value.reshape(want);
-        made.push(value);
       }
       if (value.shape.join() !== want.join() || value.dtype !== 'float32') {
         throw new Error(
@@ -250,9 +254,7 @@ function checkedValues(
       }
       return { index, value };
     });
-    return { checked, made };
-  } catch (e) {
-    tf.dispose(made);
-    throw e;
-  }
+    // A copy, so that the variable does not share its data with a tensor the caller may dispose.
+    for (const { index, value } of checked) (variables[index] as tf.Variable).assign(tf.add(value, 0));
+  });
 }

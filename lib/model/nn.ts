@@ -4,7 +4,8 @@
  * with TF-1's parameters and initialisers, so that they compute what the seed's
  * In[4] computes (test/unit/model-reference.test.ts checks them against TensorFlow's
  * own numbers). Each layer owns its tfjs variables; lib/model/model.ts joins them
- * into the model that trains.
+ * into the model that trains, through tfjs's gradients of exactly these functions: edit a
+ * layer here and training, predictions and charts all follow.
  */
 import * as tf from '@tensorflow/tfjs-node';
 import { positiveInteger } from '../checks';
@@ -27,6 +28,9 @@ function rngFor(seed: number | undefined): () => number {
   return createRng(seed ?? randomSeed());
 }
 
+/** An element-wise activation, such as tf.tanh or tf.relu. */
+export type Activation = (x: tf.Tensor) => tf.Tensor;
+
 export interface BasicRNNCell {
   readonly numUnits: number;
   readonly inputSize: number;
@@ -35,33 +39,75 @@ export interface BasicRNNCell {
   /** [numUnits] */
   readonly bias: tf.Variable<tf.Rank.R1>;
   /**
-   * One step: `tanh(concat([inputs, state], 1) @ kernel + bias)`, which is
-   * both the output and the new state.
+   * One step: `activation(concat([inputs, state], 1) @ kernel + bias)`, which is
+   * both the output and the new state. Runs `unroll()`'s two parts once.
    * @param inputs [batch, inputSize]
    * @param state [batch, numUnits]
    * @returns [batch, numUnits]
    */
   call(inputs: tf.Tensor2D, state: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * The step in two parts, for a run over many steps (`dynamicRnn`). The kernel is split once
+   * into its input rows Wx and its recurrent rows Wh, and concat([x, h]) @ kernel is taken as
+   * x @ Wx + h @ Wh: the same sum, in an order that lets the inputs of every step be projected
+   * in one matMul, and the gradient of the split be one concat rather than one per step.
+   */
+  unroll(): UnrolledRNNCell;
   dispose(): void;
 }
 
+export interface UnrolledRNNCell {
+  /**
+   * The part of a step that does not depend on the state, `inputs @ Wx + bias`, for any number
+   * of rows at once.
+   * @param inputs [rows, inputSize]
+   * @returns [rows, numUnits]
+   */
+  project: (inputs: tf.Tensor2D) => tf.Tensor2D;
+  /**
+   * The rest of a step: `activation(projected + state @ Wh)`, the output and the new state.
+   * @param projected [batch, numUnits], from `project`
+   * @param state [batch, numUnits]
+   * @returns [batch, numUnits]
+   */
+  step: (projected: tf.Tensor2D, state: tf.Tensor2D) => tf.Tensor2D;
+}
+
 /**
- * TF-1's `tf.contrib.rnn.BasicRNNCell(num_units)`: one kernel, glorot-uniform,
- * and a zero bias.
+ * TF-1's `tf.contrib.rnn.BasicRNNCell(num_units, activation=tanh)`: one kernel,
+ * glorot-uniform, and a zero bias.
  */
-export function basicRNNCell(config: { numUnits: number; inputSize: number; seed?: number }): BasicRNNCell {
+export function basicRNNCell(config: {
+  numUnits: number;
+  inputSize: number;
+  seed?: number;
+  /** Default tf.tanh, as TF-1's. */
+  activation?: Activation;
+}): BasicRNNCell {
   const numUnits = positiveInteger('numUnits', config.numUnits);
   const inputSize = positiveInteger('inputSize', config.inputSize);
   // tidy frees the initial values; the variables keep their own reference to the data.
   const kernel = tf.tidy(() => tf.variable(glorotUniform(inputSize + numUnits, numUnits, rngFor(config.seed))));
   const bias = tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([numUnits])));
+  const activation = config.activation ?? tf.tanh;
+  const unroll = (): UnrolledRNNCell => {
+    const [wx, wh] = tf.split(kernel, [inputSize, numUnits], 0) as [tf.Tensor2D, tf.Tensor2D];
+    return {
+      project: (inputs) => tf.tidy(() => tf.add(tf.matMul(inputs, wx), bias)),
+      step: (projected, state) => tf.tidy(() => activation(tf.add(projected, tf.matMul(state, wh))) as tf.Tensor2D),
+    };
+  };
   return {
     numUnits,
     inputSize,
     kernel,
     bias,
     call: (inputs, state) =>
-      tf.tidy(() => tf.tanh(tf.add(tf.matMul(tf.concat([inputs, state], 1), kernel), bias)) as tf.Tensor2D),
+      tf.tidy(() => {
+        const { project, step } = unroll();
+        return step(project(inputs), state);
+      }),
+    unroll,
     dispose: () => tf.dispose([kernel, bias]),
   };
 }
@@ -81,8 +127,11 @@ export function dynamicRnn(cell: BasicRNNCell, x: tf.Tensor3D): { outputs: tf.Te
     );
   }
   return tf.tidy(() => {
+    // Every step's inputs projected at once, [batch * nSteps, numUnits]; then the steps in turn.
+    const { project, step } = cell.unroll();
+    const projected = project(x.reshape([-1, inputSize]) as tf.Tensor2D).reshape([batch, -1, cell.numUnits]);
     let state: tf.Tensor2D = tf.zeros([batch, cell.numUnits]);
-    const outputs = tf.unstack(x, 1).map((row) => (state = cell.call(row as tf.Tensor2D, state)));
+    const outputs = tf.unstack(projected, 1).map((p) => (state = step(p as tf.Tensor2D, state)));
     return { outputs: tf.stack(outputs, 1) as tf.Tensor3D, states: state };
   });
 }

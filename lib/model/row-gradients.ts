@@ -1,23 +1,20 @@
 /**
- * How much of the loss's gradient reaches each row of an image: the backward
- * pass through time of lib/model/training-graph.ts, run eagerly on a batch, keeping
- * what the training step only passes through, the gradient at every step.
+ * How much of the loss's gradient reaches each row of an image: d loss_i / d h_t for every
+ * state h_t and d loss_i / d x_t for every input row x_t, by tfjs's autodiff through the model's
+ * own cell and dense layer (lib/model/nn.ts), so that it follows any change made there.
  *
- * With h_t = tanh([x_t, h_{t-1}] @ kernel + bias) and logits = h_T @ weights + biases,
- * the same recurrence as the training graph's:
- *   dLogits = softmax(logits) - oneHot(y)
- *   dh_T    = dLogits @ weights^T
- *   dz_t    = dh_t * (1 - h_t^2),   dh_{t-1} = dz_t @ Wh^T,   dx_t = dz_t @ Wx^T
- * except that each example's gradient is that of its own cross-entropy (the
- * training graph divides by the batch size, for the batch's mean loss), so the
- * numbers do not depend on how many examples are averaged.
+ * tfjs takes gradients with respect to a function's inputs, not its intermediate tensors. So the
+ * cell runs over the rows as `dynamicRnn` runs it, with one addition: a zero offset e_t added to
+ * each state, h_t = cell(x_t, h_{t-1}) + e_t. Adding zero changes nothing, and the gradient with
+ * respect to e_t is the gradient that reaches h_t. Each example's gradient is that of its own
+ * cross-entropy (the loss summed, not averaged, over the batch), so the numbers do not depend on
+ * how many examples are taken.
  *
- * Eager rather than a graph of its own: it runs once per chart, not once per
- * batch, so TensorFlow's per-op cost does not matter here.
+ * Eager, not traced: it runs once per chart, not once per batch.
  */
 import * as tf from '@tensorflow/tfjs-node';
 import type { Images, Labels } from './inputs';
-import { dynamicRnn, type BasicRNNCell, type FullyConnected } from './nn';
+import { sparseSoftmaxCrossEntropyWithLogits, type BasicRNNCell, type FullyConnected } from './nn';
 
 /** The parts of a model the gradients need (a `Model` has them). */
 export interface RnnClassifier {
@@ -28,8 +25,6 @@ export interface RnnClassifier {
 export interface RowGradientTensors {
   /** [batch, nSteps, nNeurons] d loss_i / d h_t: all of the loss's gradient that reaches state t */
   dStates: tf.Tensor3D;
-  /** [batch, nSteps, nNeurons] d loss_i / d (the pre-activation at step t), the training graph's dz_t */
-  dPreactivations: tf.Tensor3D;
   /** [batch, nSteps, nInputs] d loss_i / d x_t: the gradient that reaches row t of the image */
   dInputs: tf.Tensor3D;
 }
@@ -37,6 +32,7 @@ export interface RowGradientTensors {
 function checkedInputs(model: RnnClassifier, x: Images, y: Labels): { xt: tf.Tensor3D; yt: tf.Tensor1D } {
   const { inputSize } = model.basicCell;
   const nLabels = y instanceof Int32Array ? y.length : y.shape[0];
+  const yt = () => (y instanceof Int32Array ? tf.tensor1d(y, 'int32') : y);
   if (x instanceof Float32Array) {
     const batch = nLabels;
     if (batch === 0 || x.length % (batch * inputSize) !== 0) {
@@ -44,52 +40,38 @@ function checkedInputs(model: RnnClassifier, x: Images, y: Labels): { xt: tf.Ten
         `Expected \`x\` to hold ${nLabels} images of nSteps x ${inputSize} floats (one per label), got an array of length ${x.length}`,
       );
     }
-    const xt = tf.tensor3d(x, [batch, x.length / (batch * inputSize), inputSize]);
-    return { xt, yt: y instanceof Int32Array ? tf.tensor1d(y, 'int32') : y };
+    return { xt: tf.tensor3d(x, [batch, x.length / (batch * inputSize), inputSize]), yt: yt() };
   }
   if (x.shape[2] !== inputSize || x.shape[0] !== nLabels || x.shape[0] === 0) {
     throw new Error(
       `Expected \`x\` of shape [${nLabels || 'batch ≥ 1'}, nSteps, ${inputSize}] (one image per label), got [${x.shape.join(', ')}]`,
     );
   }
-  return { xt: x, yt: y instanceof Int32Array ? tf.tensor1d(y, 'int32') : y };
+  return { xt: x, yt: yt() };
 }
 
 /**
- * The gradient of each example's cross-entropy with respect to every state
- * and every input row, by backpropagation through time.
+ * The gradient of each example's cross-entropy with respect to every state and every input row.
  * @param x [batch, nSteps, inputSize], or the flat array of a `DataSet` batch
  * @param y [batch] int32 labels
  * @returns tensors the caller disposes
  */
 export function rowGradients(model: RnnClassifier, x: Images, y: Labels): RowGradientTensors {
   const { xt, yt } = checkedInputs(model, x, y);
+  const { basicCell, logitsLayer } = model;
+  // The summed cross-entropy as a function of the rows and of the offsets e_t (zeros).
+  const loss = (rows: tf.Tensor, offsets: tf.Tensor): tf.Scalar => {
+    const es = tf.unstack(offsets, 1) as tf.Tensor2D[];
+    let state: tf.Tensor2D = tf.zeros([rows.shape[0] as number, basicCell.numUnits]);
+    tf.unstack(rows, 1).forEach((row, t) => (state = tf.add(basicCell.call(row as tf.Tensor2D, state), es[t]!)));
+    return tf.sum(sparseSoftmaxCrossEntropyWithLogits(yt, logitsLayer.apply(state)));
+  };
   try {
     return tf.tidy(() => {
-      const { kernel } = model.basicCell;
-      const { weights } = model.logitsLayer;
-      const nSteps = xt.shape[1];
-      const [wx, wh] = tf.split(kernel, [model.basicCell.inputSize, model.basicCell.numUnits], 0) as [
-        tf.Tensor2D,
-        tf.Tensor2D,
-      ];
-      const { outputs } = dynamicRnn(model.basicCell, xt);
-      const states = tf.unstack(outputs, 1) as tf.Tensor2D[];
-      const logits = model.logitsLayer.apply(states[nSteps - 1] as tf.Tensor2D);
-      const dLogits = tf.sub(tf.softmax(logits), tf.oneHot(yt, logits.shape[1]));
-      const dh = new Array<tf.Tensor2D>(nSteps);
-      const dz = new Array<tf.Tensor2D>(nSteps);
-      dh[nSteps - 1] = tf.matMul(dLogits, weights, false, true);
-      for (let t = nSteps - 1; t >= 0; t--) {
-        const h = states[t] as tf.Tensor2D;
-        dz[t] = tf.mul(dh[t] as tf.Tensor2D, tf.sub(1, tf.square(h)));
-        if (t > 0) dh[t - 1] = tf.matMul(dz[t] as tf.Tensor2D, wh, false, true);
-      }
-      const dZ = tf.stack(dz, 1) as tf.Tensor3D;
-      const dInputs = tf
-        .matMul(dZ.reshape([-1, model.basicCell.numUnits]), wx, false, true)
-        .reshape([xt.shape[0], nSteps, model.basicCell.inputSize]) as tf.Tensor3D;
-      return { dStates: tf.stack(dh, 1) as tf.Tensor3D, dPreactivations: dZ, dInputs };
+      const [batch, nSteps] = xt.shape;
+      const offsets = tf.zeros([batch, nSteps, basicCell.numUnits]);
+      const [dInputs, dStates] = tf.grads(loss)([xt, offsets]) as [tf.Tensor3D, tf.Tensor3D];
+      return { dStates, dInputs };
     });
   } finally {
     if (xt !== x) xt.dispose();
@@ -123,6 +105,6 @@ export function rowGradientNorms(model: RnnClassifier, x: Images, y: Labels): Ro
       tf.dispose([states, inputs]);
     }
   } finally {
-    tf.dispose([grads.dStates, grads.dPreactivations, grads.dInputs]);
+    tf.dispose([grads.dStates, grads.dInputs]);
   }
 }

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
-import { adamConfig } from '../../lib/model/adam';
 import {
   basicRNNCell,
   createModel,
@@ -15,8 +14,7 @@ import {
   inTopK,
   sparseSoftmaxCrossEntropyWithLogits,
 } from '../../lib/model';
-import { createSession } from '../../lib/graph';
-import { trainingGraph } from '../../lib/model/training-graph';
+import { traceStep } from '../../tracer';
 
 type Nested = number | boolean | Nested[];
 interface Reference {
@@ -106,54 +104,59 @@ test("autodiff through the seed's graph gives TensorFlow's gradients for every v
   g.dispose();
 });
 
-for (const shards of [1, 2]) {
-  test(`the training graph's hand-written backward pass gives TensorFlow's loss and gradients (${shards} shard(s))`, () => {
-    const session = createSession(
-      trainingGraph({ nSteps, nInputs, nNeurons, nOutputs, adam: adamConfig({ learningRate }), shards }),
-    );
-    const { x, y } = inputs();
-    // The fixture's 3 examples: 3 in one shard, or 1 and 2 in two.
-    const sizes = shards === 1 ? [3] : [1, 2];
-    const xs = tf.split(x, sizes, 0);
-    const ys = tf.split(y, sizes, 0);
-    const values: Record<string, tf.Tensor> = {
-      'kernel/value': tf.tensor2d(ref.kernel as number[][]),
-      'bias/value': tf.tensor1d(ref.bias as number[]),
-      'weights/value': tf.tensor2d(ref.weights as number[][]),
-      'biases/value': tf.tensor1d(ref.biases as number[]),
-    };
-    tf.dispose(session.run(values, ['initialize']));
-    const feeds: Record<string, tf.Tensor> = {};
-    xs.forEach((part, i) => {
-      feeds[`x${i}`] = part;
-      feeds[`y${i}`] = ys[i]!;
-    });
-    const [loss, ...gradients] = session.run(feeds, ['loss', 'dKernel', 'dBias', 'dWeights', 'dBiases']);
-    assertClose(loss!, ref.loss, 'loss');
-    ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) =>
-      assertClose(gradients[i]!, ref.gradients[i]!, `d loss / d ${name}`),
-    );
-    tf.dispose([loss!, ...gradients, ...Object.values(values), ...xs, ...ys, x, y]);
-    session.dispose();
+test("the seed's forward pass traced into one graph gives TensorFlow's outputs, final state and logits", () => {
+  const g = buildSeedGraph();
+  const { x } = inputs();
+  const forward = traceStep((xt: tf.Tensor3D) => {
+    const { outputs, states } = dynamicRnn(g.basicCell, xt);
+    return [outputs, states, g.logitsLayer.apply(states)];
   });
-}
+  const [outputs, states, logits] = forward(x);
+  assertClose(outputs!, ref.outputs, 'outputs (traced)');
+  assertClose(states!, ref.states, 'final state (traced)');
+  assertClose(logits!, ref.logits, 'logits (traced)');
+  tf.dispose([outputs!, states!, logits!, x]);
+  forward.dispose();
+  g.dispose();
+});
 
-for (const shards of [1, 2]) {
-  test(`trainStep takes the same two Adam steps as TF-1's AdamOptimizer (${shards} shard(s))`, () => {
-    const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate, shards });
-    model.setVariables(referenceWeights());
-    const { x, y } = inputs();
-    ref.afterAdam.forEach((expected, step) => {
-      model.trainStep(x, y);
-      ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) =>
-        assertClose(model.variables[i]!, expected[i]!, `${name} after Adam step ${step + 1}`),
-      );
-    });
-    assert.equal(model.iterations, ref.afterAdam.length);
-    tf.dispose([x, y]);
-    model.dispose();
+test("model.gradients, tfjs's autodiff traced into one graph, gives TensorFlow's gradients: the batch whole, and in two parts", () => {
+  const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate });
+  model.setVariables(referenceWeights());
+  const { x, y } = inputs();
+  const whole = model.gradients(x, y);
+  ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) =>
+    assertClose(whole[i]!, ref.gradients[i]!, `d loss / d ${name}`),
+  );
+  // The fixture's 3 examples as parts of 1 and 2 (two traces, one per shape): the mean loss's
+  // gradient is the parts' gradients weighted by their sizes.
+  const [x1, x2] = tf.split(x, [1, 2], 0) as [tf.Tensor3D, tf.Tensor3D];
+  const [y1, y2] = tf.split(y, [1, 2], 0) as [tf.Tensor1D, tf.Tensor1D];
+  const [g1, g2] = [model.gradients(x1, y1), model.gradients(x2, y2)];
+  ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) => {
+    const combined = tf.tidy(() => tf.div(tf.add(g1[i]!, tf.mul(g2[i]!, 2)), 3));
+    assertClose(combined, ref.gradients[i]!, `d loss / d ${name}, from two parts`);
+    combined.dispose();
   });
-}
+  tf.dispose([...whole, ...g1, ...g2, x, y, x1, x2, y1, y2]);
+  model.dispose();
+});
+
+test("trainStep, one traced graph call, takes the same two Adam steps as TF-1's AdamOptimizer", () => {
+  const model = createModel({ nSteps, nInputs, nNeurons, nOutputs, learningRate });
+  model.setVariables(referenceWeights());
+  const { x, y } = inputs();
+  ref.afterAdam.forEach((expected, step) => {
+    model.trainStep(x, y);
+    ['kernel', 'bias', 'weights', 'biases'].forEach((name, i) =>
+      assertClose(model.variables[i]!, expected[i]!, `${name} after Adam step ${step + 1}`),
+    );
+  });
+  assert.equal(model.iterations, ref.afterAdam.length);
+  assert.equal(model.traces.length, 1, 'one trace for one batch shape');
+  tf.dispose([x, y]);
+  model.dispose();
+});
 
 test("inTopK and accuracy agree with TensorFlow's in_top_k for k = 1 and 2", () => {
   const logits = tf.tensor2d(ref.logits as number[][]);

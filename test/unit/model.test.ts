@@ -4,10 +4,13 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-node';
 import * as os from 'os';
 import {
+  adamOptimizer,
+  defaultShards,
   basicRNNCell,
   createModel,
-  defaultShards,
+  dynamicRnn,
   fullyConnected,
+  rowGradientNorms,
   sparseSoftmaxCrossEntropyWithLogits,
   VARIABLES,
   type Model,
@@ -101,27 +104,61 @@ test('trainStep and accuracy leave no tensors behind', () => {
   model.dispose();
 });
 
-test("the model's variables hold the session's values after each step, with no read needed first", () => {
-  const small = { nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 2, learningRate: 0.01, seed: 3 };
-  const x = Float32Array.from({ length: 2 * 12 }, (_, i) => Math.cos(i));
-  const y = new Int32Array([0, 1]);
+test('one owner of the weights: after training, every read (variables, predict, the per-row belief, the row gradients) sees the trained values', () => {
+  const small = { nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 2, learningRate: 0.05, seed: 3 };
+  const x = Float32Array.from({ length: 6 * 12 }, (_, i) => Math.cos(i));
+  const y = new Int32Array([0, 1, 1, 0, 1, 0]);
   const model = createModel(small);
   const held = [model.variables[0]!, model.basicCell.kernel, model.logitsLayer.biases];
   const initial = model.variables.map((v) => Array.from(v.dataSync()));
-  model.trainStep(x, y);
-  // References kept from before the step are the same variables, and hold the trained values.
+  for (let step = 0; step < 20; step++) model.trainStep(x, y);
+  // References kept from before training are the same variables, and hold the trained values.
   assert.equal(held[0], held[1]);
-  const trained = held.map((v) => Array.from(v.dataSync()));
-  assert.notDeepEqual(trained[0], initial[0], 'the kernel is trained');
-  assert.notDeepEqual(trained[2], initial[3], 'the biases are trained');
-  // The session agrees: its loss (from its own variables) is the eager loss from the tfjs ones.
-  for (let step = 0; step < 3; step++) {
-    model.trainStep(x, y);
-    const eager = tf.tidy(() => tf.mean(sparseSoftmaxCrossEntropyWithLogits(tf.tensor1d(y, 'int32'), model.logits(x))));
-    assert.ok(Math.abs(eager.dataSync()[0]! - model.loss(x, y)) < 1e-6, `step ${step + 2}: the copies agree`);
-    eager.dispose();
-  }
-  model.dispose();
+  assert.notDeepEqual(Array.from(held[0]!.dataSync()), initial[0], 'the kernel is trained');
+  assert.notDeepEqual(Array.from(held[2]!.dataSync()), initial[3], 'the biases are trained');
+  // A second model given the trained values by hand reads the same in every way; the initial one does not.
+  const copy = createModel(small);
+  const fresh = createModel(small);
+  copy.setVariables(Object.fromEntries(VARIABLES.map((name, i) => [name, model.variables[i]!.dataSync()])));
+  const reads = (m: Model) => {
+    const perStep = m.logitsPerStep(x);
+    const values = [
+      ...m.variables.map((v) => Array.from(v.dataSync())),
+      Array.from(m.predict(x)),
+      Array.from(perStep.dataSync()),
+      rowGradientNorms(m, x, y).states,
+      [m.loss(x, y), m.accuracy(x, y)],
+    ];
+    perStep.dispose();
+    return values;
+  };
+  assert.deepEqual(reads(copy), reads(model));
+  assert.notDeepEqual(reads(fresh)[5], reads(model)[5], 'the belief per row has changed with training');
+  [model, copy, fresh].forEach((m) => m.dispose());
+});
+
+test("training follows the cell: with ReLU for tanh, what trains is ReLU's, and accuracy and predict agree", () => {
+  const small = { nSteps: 4, nInputs: 3, nNeurons: 8, nOutputs: 3, learningRate: 0.01, seed: 5 };
+  const x = Float32Array.from({ length: 12 * 12 }, (_, i) => Math.sin(i * 0.7));
+  const y = Int32Array.from({ length: 12 }, (_, i) => i % 3);
+  const lossAfter = (model: Model) => {
+    for (let step = 0; step < 5; step++) model.trainStep(x, y);
+    return model.loss(x, y);
+  };
+  const [tanh, relu] = [createModel(small), createModel({ ...small, activation: tf.relu })];
+  const [tanhLoss, reluLoss] = [lossAfter(tanh), lossAfter(relu)];
+  assert.ok(Math.abs(tanhLoss - reluLoss) > 1e-4, `losses ${tanhLoss} and ${reluLoss}: ReLU did not change training`);
+  // ReLU's loss, recomputed eagerly from ReLU's layers: the graph trained the cell that is read.
+  const eager = tf.tidy(() => {
+    const { states } = dynamicRnn(relu.basicCell, tf.tensor3d(x, [12, 4, 3]));
+    return tf.mean(sparseSoftmaxCrossEntropyWithLogits(tf.tensor1d(y, 'int32'), relu.logitsLayer.apply(states)));
+  });
+  assert.ok(Math.abs(eager.dataSync()[0]! - reluLoss) < 1e-6);
+  const predicted = relu.predict(x);
+  const share = predicted.reduce((n, c, i) => n + (c === y[i] ? 1 : 0), 0) / y.length;
+  assert.ok(Math.abs(share - relu.accuracy(x, y)) < 1e-6, 'accuracy and predict disagree');
+  tf.dispose(eager);
+  [tanh, relu].forEach((m) => m.dispose());
 });
 
 test('setVariables is where the next step starts, and replaces only the variables it names', () => {
@@ -151,7 +188,7 @@ test('setVariables is where the next step starts, and replaces only the variable
   const [want, got] = [values(c), values(d)];
   assert.deepEqual(got[1], new Array<number>(small.nNeurons).fill(0));
   [0, 2, 3].forEach((i) => assert.deepEqual(got[i], want[i], `variable ${i} keeps its trained value`));
-  // And the session took it: the next step starts from the zero bias.
+  // And training took it: the next step starts from the zero bias.
   c.setVariables({ bias: new Array<number>(small.nNeurons).fill(0) });
   c.trainStep(x, y);
   d.trainStep(x, y);
@@ -202,34 +239,46 @@ test('dispose frees every tensor createModel made', () => {
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('trainStep takes the same step from arrays or tensors, in one shard or two, for any batch size', () => {
+test('trainStep, one graph call, takes the eager step (tfjs gradients, TF-1 Adam) from arrays or tensors, in one shard or two, for any batch size', () => {
   const small = { nSteps: 4, nInputs: 3, nNeurons: 5, nOutputs: 3, learningRate: 0.01, seed: 7 };
   for (const batch of [1, 2, 5]) {
     const x = Float32Array.from({ length: batch * 12 }, (_, i) => Math.sin(i));
     const y = Int32Array.from({ length: batch }, (_, i) => i % 3);
-    const weightsAfter = (shards: number, asTensors: boolean) => {
+    const [xt, yt] = [tf.tensor3d(x, [batch, 4, 3]), tf.tensor1d(y, 'int32')];
+    const traced = (asTensors: boolean, shards: number) => {
       const model = createModel({ ...small, shards });
-      const xt = tf.tensor3d(x, [batch, 4, 3]);
-      const yt = tf.tensor1d(y, 'int32');
       for (let i = 0; i < 3; i++) model.trainStep(asTensors ? xt : x, asTensors ? yt : y);
       const values = model.variables.map((v) => Array.from(v.dataSync()));
-      tf.dispose([xt, yt]);
       model.dispose();
       return values.flat();
     };
-    const reference = weightsAfter(1, false);
-    for (const [shards, asTensors] of [
-      [1, true],
-      [2, false],
-      [2, true],
-    ] as const) {
-      const got = weightsAfter(shards, asTensors);
-      const worst = Math.max(...got.map((w, i) => Math.abs(w - reference[i]!)));
-      assert.ok(
-        worst < 1e-6,
-        `batch ${batch}, ${shards} shard(s), ${asTensors ? 'tensors' : 'arrays'}: differs by ${worst}`,
-      );
+    // The same step, eagerly, on a model of the same seed.
+    const model = createModel({ ...small, shards: 1 });
+    const adam = adamOptimizer({ learningRate: small.learningRate }, model.variables);
+    for (let i = 0; i < 3; i++) {
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(
+          () => tf.mean(sparseSoftmaxCrossEntropyWithLogits(yt, model.logits(xt))) as tf.Scalar,
+          model.variables as tf.Variable[],
+        );
+        adam.applyGradients(model.variables.map((v) => grads[v.name]!));
+      });
     }
+    const eager = model.variables.flatMap((v) => Array.from(v.dataSync()));
+    for (const [asTensors, shards] of [
+      [false, 1],
+      [true, 1],
+      [false, 2],
+      [true, 2],
+    ] as const) {
+      const got = traced(asTensors, shards);
+      const worst = Math.max(...got.map((w, i) => Math.abs(w - eager[i]!)));
+      const what = `batch ${batch}, ${shards} shard(s), ${asTensors ? 'tensors' : 'arrays'}`;
+      assert.ok(worst < 1e-6, `${what}: differs from eager by ${worst}`);
+    }
+    tf.dispose([xt, yt]);
+    adam.dispose();
+    model.dispose();
   }
 });
 
@@ -253,16 +302,16 @@ test('trainStep names a wrong batch and leaves the model and memory as they were
   model.dispose();
 });
 
-test('createModel names a shard count that is not a positive integer', () => {
-  assert.throws(() => createModel({ ...config, shards: 0 }), /Expected `shards` to be a positive integer, got 0/);
-  assert.throws(() => createModel({ ...config, shards: 1.5 }), /Expected `shards` to be a positive integer, got 1.5/);
-});
-
 test("tf.disposeVariables() frees all of a trained model's tensors, as the notebook's re-run of In[4] relies on", () => {
   const before = tf.memory().numTensors;
   trainedSmallModel();
   tf.disposeVariables();
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('createModel names a shard count that is not a positive integer', () => {
+  assert.throws(() => createModel({ ...config, shards: 0 }), /Expected `shards` to be a positive integer, got 0/);
+  assert.throws(() => createModel({ ...config, shards: 1.5 }), /Expected `shards` to be a positive integer, got 1.5/);
 });
 
 test('defaultShards gives 2 where TensorFlow has at least two inter-op threads, else 1', () => {

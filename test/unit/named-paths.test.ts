@@ -6,11 +6,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const FOLDERS = ['lib', 'test', 'bench', 'nbtest', 'scripts', '.ci'];
+const FOLDERS = ['lib', 'tracer', 'test', 'bench', 'nbtest', 'scripts', '.ci'];
 const SOURCE = /\.(ts|mts|js|mjs|py|sh|md)$|^run$/;
 // A project path: one of the top folders, then its rest, not preceded by a path character
 // (so `../lib/x` in a notebook, or `node_modules/x/lib/y`, are not taken as the project's).
-const NAMED = /(?<![\w./@-])((?:lib|test|bench|nbtest|scripts|notebooks|patches)\/[\w./-]*[\w/])/g;
+const NAMED = /(?<![\w./@-])((?:lib|tracer|test|bench|nbtest|scripts|notebooks|patches)\/[\w./-]*[\w/])/g;
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

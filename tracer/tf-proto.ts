@@ -3,7 +3,7 @@
  * tfjs-node generates from TensorFlow's .proto files with protoc and ships in
  * `dist/proto/api_pb.js` (on google-protobuf, its own dependency).
  *
- * tfjs-node ships them without type declarations, so the part lib/graph/session.ts
+ * tfjs-node ships them without type declarations, so the part tracer/graph-def.ts
  * uses is declared here; each setter returns its message, as the generated
  * code does.
  */
@@ -20,13 +20,6 @@ export interface Message {
 export interface ProtoMap<V> {
   set(key: string, value: V): this;
   get(key: string): V | undefined;
-}
-
-/** TensorFlow's DataType enum (types.proto). */
-export interface DataTypes {
-  readonly DT_FLOAT: number;
-  readonly DT_INT32: number;
-  readonly DT_BOOL: number;
 }
 
 export interface TensorShapeDim extends Message {
@@ -46,15 +39,24 @@ export interface Tensor extends Message {
   setTensorContent(content: Uint8Array): this;
 }
 
+/** AttrValue.ListValue (attr_value.proto): a list attribute's values. */
+export interface AttrList extends Message {
+  setIList(values: number[]): this;
+  setFList(values: number[]): this;
+  setBList(values: boolean[]): this;
+  setTypeList(values: number[]): this;
+}
+
 /** AttrValue (attr_value.proto): one of its fields is set. */
 export interface AttrValue extends Message {
   setI(i: number): this;
+  setF(f: number): this;
   setB(b: boolean): this;
   setS(s: Uint8Array): this;
-  getS_asU8(): Uint8Array;
   setType(dtype: number): this;
   setShape(shape: TensorShape): this;
   setTensor(tensor: Tensor): this;
+  setList(list: AttrList): this;
 }
 
 /** NodeDef (node_def.proto). */
@@ -114,10 +116,9 @@ export interface SavedModel extends Message {
 
 /** The classes of `dist/proto/api_pb.js` used here, by their names there. */
 export interface TfProto {
-  readonly DataType: DataTypes;
   readonly TensorShape: (new () => TensorShape) & { readonly Dim: new () => TensorShapeDim };
   readonly Tensor: new () => Tensor;
-  readonly AttrValue: new () => AttrValue;
+  readonly AttrValue: (new () => AttrValue) & { readonly ListValue: new () => AttrList };
   readonly NodeDef: new () => NodeDef;
   readonly VersionDef: new () => VersionDef;
   readonly GraphDef: new () => GraphDef;
