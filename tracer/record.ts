@@ -13,7 +13,7 @@
  * with a TraceError (see its uses below); after a refusal every variable is as it was.
  */
 import * as tf from '@tensorflow/tfjs-node';
-import { nodeBackend } from '@tensorflow/tfjs-node/dist/nodejs_kernel_backend.js';
+import { backend as tfjsBackend, type Backend } from './backend';
 import type { TFEOpAttr, TFJSBinding } from '@tensorflow/tfjs-node/dist/tfjs_binding';
 import {
   attrProto,
@@ -32,13 +32,6 @@ export class TraceError extends Error {
   override name = 'TraceError';
 }
 
-/** The parts of tfjs-node's backend that its typings keep private. */
-interface Backend {
-  binding: TFJSBinding;
-  tensorMap: { get(dataId: object): { id: number; values: unknown; shape: number[]; dtype: number } };
-  getInputTensorIds(tensors: tf.Tensor[]): number[];
-  move(dataId: object, ...rest: unknown[]): void;
-}
 /** The parts of tfjs's engine the recorder watches. */
 interface Engine {
   registeredVariables: Record<string, tf.Variable>;
@@ -139,7 +132,7 @@ class GraphWriter {
  * @throws TraceError for what a graph cannot mean; the variables are as they were then too
  */
 export function record(fn: (...inputs: tf.Tensor[]) => unknown, inputs: readonly tf.Tensor[]): Recording {
-  const backend = nodeBackend() as unknown as Backend;
+  const backend = tfjsBackend();
   const engine = tf.engine() as unknown as Engine;
   const variables = Object.values(engine.registeredVariables);
   // Uploaded now, so that the step's first use of one is not taken for a constant made in the step.

@@ -8,16 +8,18 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs-node';
-import { nodeBackend } from '@tensorflow/tfjs-node/dist/nodejs_kernel_backend.js';
+import type { TensorMetadata } from '@tensorflow/tfjs-node/dist/tfjs_binding';
+import { backend } from './backend';
 
 /** A loaded graph: feed its placeholders, get the outputs fetched, as tfjs tensors. */
 export interface Session {
   /**
    * Runs the graph once.
-   * @param feeds one tensor per name of `inputs` given to `loadSession`, in that order
-   * @returns the `outputs` given to `loadSession`, in order; the caller disposes them
+   * @param feeds one tensor per placeholder of `inputs` given to `loadSession`, in that order
+   * @returns the `outputs` given to `loadSession`, in order, as the binding's tensors: the caller
+   *   makes each a tfjs tensor or a variable's value (tracer/backend.ts), which then owns it
    */
-  run(feeds: readonly tf.Tensor[]): tf.Tensor[];
+  run(feeds: readonly tf.Tensor[]): TensorMetadata[];
   dispose(): void;
 }
 
@@ -27,39 +29,35 @@ let finalizer: FinalizationRegistry<number> | undefined;
 
 /**
  * Loads the SavedModel `bytes` into a session.
- * @param inputs the placeholders fed at each run, by name, with their tfjs dtypes
+ * @param inputs the placeholders fed at each run (`name:0`)
  * @param outputs the outputs (`name:k`) each run fetches
  */
-export function loadSession(
-  bytes: Uint8Array,
-  inputs: readonly { name: string; dtype: tf.DataType }[],
-  outputs: readonly string[],
-): Session {
-  const backend = nodeBackend();
+export function loadSession(bytes: Uint8Array, inputs: readonly string[], outputs: readonly string[]): Session {
+  const b = backend();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-'));
   let id: number;
   try {
     fs.writeFileSync(path.join(dir, 'saved_model.pb'), bytes);
-    id = backend.loadSavedModelMetaGraph(dir, 'serve');
+    id = b.binding.loadSavedModel(dir, 'serve');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const infos = inputs.map(({ name, dtype }) => ({ name: `${name}:0`, dtype, shape: [] as number[], tfDtype: '' }));
+  const [inputNames, outputNames] = [inputs.join(','), outputs.join(',')];
   let open = true;
   const session: Session = {
     run(feeds) {
       if (!open) throw new Error('tracer: the traced step has been disposed');
-      return backend.runSavedModel(id, feeds as tf.Tensor[], infos, outputs as string[]);
+      return b.binding.runSavedModel(id, b.getInputTensorIds(feeds as tf.Tensor[]), inputNames, outputNames);
     },
     dispose() {
       if (open) {
-        backend.deleteSavedModel(id);
+        b.binding.deleteSavedModel(id);
         finalizer?.unregister(session);
       }
       open = false;
     },
   };
-  finalizer ??= new FinalizationRegistry((savedModelId) => backend.deleteSavedModel(savedModelId));
+  finalizer ??= new FinalizationRegistry((savedModelId) => b.binding.deleteSavedModel(savedModelId));
   finalizer.register(session, id, session);
   return session;
 }

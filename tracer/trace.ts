@@ -9,6 +9,7 @@
  * variables the step reads, and assigns the values the graph computed to those it writes.
  */
 import type * as tf from '@tensorflow/tfjs-node';
+import { backend, setValue } from './backend';
 import { prune, savedModelBytes } from './graph-def';
 import { record, TraceError } from './record';
 import { rewrite } from './rewrite';
@@ -80,13 +81,8 @@ export function traceStep<Args extends tf.Tensor[], Result extends tf.Tensor | t
       const nodes = prune(recording.nodes, outputs);
       const savedModel = savedModelBytes(nodes);
       const feeds = [...recording.inputs, ...recording.reads.map((r) => r.placeholder)];
-      const dtypes = [...inputs.map((t) => t.dtype), ...recording.reads.map((r) => r.variable.dtype)];
       compiled = {
-        session: loadSession(
-          savedModel,
-          feeds.map((name, i) => ({ name: name.replace(/:0$/, ''), dtype: dtypes[i] as tf.DataType })),
-          outputs,
-        ),
+        session: loadSession(savedModel, feeds, outputs),
         reads: recording.reads.map((r) => r.variable),
         writes: recording.writes.map((w) => w.variable),
         nOutputs: recording.outputs.length,
@@ -123,12 +119,8 @@ function run(compiled: Compiled, inputs: tf.Tensor[], returnsArray: boolean): tf
     );
   }
   const results = compiled.session.run([...inputs, ...compiled.reads]);
-  const outputs = results.slice(0, compiled.nOutputs);
-  // assign() takes the new value's data without a copy; the variable keeps it alive.
-  compiled.writes.forEach((variable, i) => {
-    const value = results[compiled.nOutputs + i] as tf.Tensor;
-    variable.assign(value);
-    value.dispose();
-  });
+  const b = backend();
+  const outputs = results.slice(0, compiled.nOutputs).map((m) => b.createOutputTensor(m));
+  compiled.writes.forEach((variable, i) => setValue(b, variable, results[compiled.nOutputs + i]!));
   return returnsArray ? outputs : outputs[0];
 }

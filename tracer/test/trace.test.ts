@@ -209,3 +209,18 @@ test('the rewrites (TanhGrad, one stacked MatMul for a weight used at every step
   step.dispose();
   tf.dispose([...init, ...eager, ...traced]);
 });
+
+test("a step's new values reach the variables, and a tensor sharing a variable's data keeps the old value", () => {
+  const w = tf.variable(tf.tensor1d([1, 2]));
+  const step = traceStep(() => void w.assign(tf.mul(w, 10)));
+  step();
+  assert.deepEqual(Array.from(w.dataSync()), [10, 20]);
+  const before = w.clone(); // shares w's data, as tfjs's clone does
+  step();
+  assert.deepEqual(Array.from(w.dataSync()), [100, 200]);
+  assert.deepEqual(Array.from(before.dataSync()), [10, 20]);
+  step();
+  assert.deepEqual(Array.from(w.dataSync()), [1000, 2000]);
+  tf.dispose([w, before]);
+  step.dispose();
+});
