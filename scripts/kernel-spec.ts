@@ -86,7 +86,7 @@ export function denoExecutable(root: string = ROOT): string {
  * Deno's own kernel (`deno jupyter --kernel`) as this project runs it: this project's Deno, the
  * same TensorFlow settings as the tslab kernel, and no colour codes in its results' text/plain.
  * Interrupts stay signals: Deno's message-mode interrupt hangs a cell that awaits (measured), and
- * lib/train/interrupt.ts keeps a SIGINT listener in place from the first cell on.
+ * lib/kernel/interrupt.ts keeps a SIGINT listener in place from the first cell on.
  */
 export function denoKernelSpec(displayName: string, deno: string = denoExecutable()): KernelSpec {
   return {

@@ -10,8 +10,9 @@
 import { accuracyFigure } from '../charts';
 import { positiveInteger } from '../checks';
 import { formatDuration } from '../format';
-import { liveFigure, liveText, type LiveFigure, type TextLine } from '../charts/display';
-import { interruptionPoint } from './interrupt';
+import { liveFigure, type LiveFigure } from '../charts/display';
+import { liveText, type TextLine } from '../kernel/display';
+import { interruptionPoint } from '../kernel/interrupt';
 import type { EpochResult } from './train';
 
 /**
@@ -103,7 +104,7 @@ export interface TrainingMonitorOptions {
   nEpochs: number;
   /** Training steps per epoch. */
   nIterations: number;
-  /** Aborting it makes the next `step()` throw (lib/train/interrupt.ts `runExclusive` gives one). */
+  /** Aborting it makes the next `step()` throw (lib/kernel/interrupt.ts `runExclusive` gives one). */
   signal?: AbortSignal;
   /** Where the progress line goes; the cell output by default. */
   line?: TextLine;

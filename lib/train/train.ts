@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-node';
 import { positiveInteger } from '../checks';
 import { formatFloat32 } from '../format';
 import type { Model } from '../model/model';
-import { interruptionPoint, throwIfAborted } from './interrupt';
+import { interruptionPoint, throwIfAborted } from '../kernel/interrupt';
 
 /** What `train` needs of a data set (lib/data/data-set.ts's `DataSet`). */
 export interface TrainingData {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { accuracyFigure } from '../../lib/charts';
-import { liveFigure, liveText, showFigure, type DisplayContent } from '../../lib/charts/display';
+import { liveFigure, showFigure } from '../../lib/charts/display';
+import { liveText, type DisplayContent } from '../../lib/kernel/display';
 import { PLOTLY_MIME } from '../../lib/charts/plotly';
 
 function recorder() {

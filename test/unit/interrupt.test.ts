@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AbortError, interruptionPoint, runExclusive, throwIfAborted } from '../../lib/train/interrupt';
+import { AbortError, interruptionPoint, runExclusive, throwIfAborted } from '../../lib/kernel/interrupt';
 
 /** A task that loops in small async steps until aborted, like a training loop. */
 function loopUntilAborted(log: string[], name: string) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Figure } from '../../lib/charts/plotly';
-import { AbortError } from '../../lib/train/interrupt';
+import { AbortError } from '../../lib/kernel/interrupt';
 import { formatDuration } from '../../lib/format';
 import { createProgress, estimateRemaining, formatProgress, trainingMonitor } from '../../lib/train/progress';
 

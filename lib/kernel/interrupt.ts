@@ -80,7 +80,7 @@ export function onDeno(): boolean {
 /**
  * On Deno, adds the kernel's one SIGINT listener, once per process (see the top of this file):
  * it aborts the task `runExclusive` runs, if any. Elsewhere it does nothing. Called by
- * `runExclusive` and by the first display (lib/charts/display.ts), so that it is in place from
+ * `runExclusive` and by the first display (lib/kernel/display.ts), so that it is in place from
  * the notebook's first cell on.
  */
 export function guardDenoKernel(): void {
