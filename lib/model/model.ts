@@ -16,25 +16,34 @@ import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-node';
 import { traceStep, type TraceInfo } from '../../tracer';
 import { positiveInteger } from '../checks';
-import { adamConfig, adamOptimizer } from './adam';
+import { adamConfig, adamOptimizer, type AdamOptimizer } from './adam';
 import { withBatch, withImages, type ImageShape, type Images, type Labels } from './inputs';
 import {
+  basicLSTMCell,
   basicRNNCell,
-  dynamicRnn,
-  fullyConnected,
-  inTopK,
-  sparseSoftmaxCrossEntropyWithLogits,
+  gruCell,
   type Activation,
+  type BasicLSTMCell,
   type BasicRNNCell,
-  type FullyConnected,
-} from './nn';
+  type GRUCell,
+  type RNNCell,
+} from './cells';
+import { clipByGlobalNorm } from './clip';
+import { dynamicRnn, fullyConnected, inTopK, sparseSoftmaxCrossEntropyWithLogits, type FullyConnected } from './nn';
 
-/** The trainable variables' names, in TF-1's order (`tf.trainable_variables()`). */
+/** The basic model's trainable variables' names, in TF-1's order (`tf.trainable_variables()`). */
 export const VARIABLES = ['kernel', 'bias', 'weights', 'biases'] as const;
-export type VariableName = (typeof VARIABLES)[number];
 
-/** The seed's In[3] constants. */
-export interface ModelConfig {
+/** The cells a model can have: TF-1's BasicRNNCell (the seed's), BasicLSTMCell and GRUCell. */
+export interface Cells {
+  basic: BasicRNNCell;
+  lstm: BasicLSTMCell;
+  gru: GRUCell;
+}
+export type CellKind = keyof Cells;
+
+/** The seed's In[3] constants, and the choices beyond the seed. */
+export interface ModelConfig<Kind extends CellKind = CellKind> {
   nSteps: number;
   nInputs: number;
   nNeurons: number;
@@ -42,8 +51,15 @@ export interface ModelConfig {
   learningRate: number;
   /** Fixes the initial weights; the same seed gives the same run. */
   seed?: number;
-  /** The cell's activation, as TF-1's `BasicRNNCell(activation=...)`; default tf.tanh. */
+  /** The cell, as TF-1's `BasicRNNCell`, `BasicLSTMCell` or `GRUCell`; default 'basic', the seed's. */
+  cell?: Kind;
+  /** The basic cell's activation, as TF-1's `BasicRNNCell(activation=...)`; default tf.tanh. */
   activation?: Activation;
+  /**
+   * Clips the gradients before each Adam step as TF-1's `tf.clip_by_global_norm(grads, clipNorm)`:
+   * scaled down together when their global norm exceeds it. Default: no clipping, as the seed.
+   */
+  clipNorm?: number;
   /**
    * Parts the training step splits each batch into, each its own chain through the steps, so
    * that TensorFlow runs them side by side, one per inter-op thread. The loss is their mean, the
@@ -63,19 +79,21 @@ export function defaultShards(): number {
   return threads >= 2 ? 2 : 1;
 }
 
-/** New values for some of the trainable variables, by name; each of its variable's shape. */
-export type VariableValues = Partial<Record<VariableName, tf.Tensor | tf.TensorLike>>;
+/** New values for some of the trainable variables, by name (`variableNames`); each of its variable's shape. */
+export type VariableValues = Partial<Record<string, tf.Tensor | tf.TensorLike>>;
 
-export interface Model {
+export interface Model<Cell extends Cells[CellKind] = BasicRNNCell> {
   readonly config: ModelConfig;
-  /** The RNN cell: its `kernel` and `bias` are the model's weights, trained in place. */
-  readonly basicCell: BasicRNNCell;
+  /** The recurrent cell (the seed's `basic_cell`): its variables are the model's weights, trained in place. */
+  readonly cell: Cell;
   /** The dense layer: its `weights` and `biases` are the model's weights, trained in place. */
   readonly logitsLayer: FullyConnected;
   /** Adam steps taken so far (TF-1's `t`). */
   readonly iterations: number;
-  /** The trainable variables, in `VARIABLES` order: the layers' own objects. */
+  /** The trainable variables, in TF-1's order: the cell's, then the dense layer's; the layers' own objects. */
   readonly variables: readonly tf.Variable[];
+  /** Their names, in the same order: `kernel, bias, weights, biases` for the basic and LSTM cells. */
+  readonly variableNames: readonly string[];
   /** Gives the named variables new values, checked first, as TF-1's `Variable.load`; Adam's state is kept. */
   setVariables(values: VariableValues): void;
   /** @param x [batch, nSteps, nInputs] @returns [batch, nOutputs] */
@@ -90,7 +108,7 @@ export interface Model {
   /** Mean cross-entropy, as a number. @param x [batch, nSteps, nInputs] @param y [batch] */
   loss(x: Images, y: Labels): number;
   /**
-   * The gradient of the mean cross-entropy with respect to each variable, in `VARIABLES` order,
+   * The gradient of the mean cross-entropy with respect to each variable, in `variables` order,
    * by tfjs's autodiff, run as one graph call. The caller disposes them.
    */
   gradients(x: Images, y: Labels): tf.Tensor[];
@@ -106,17 +124,68 @@ export interface Model {
 }
 
 /** Builds the seed's In[4]: cell, dynamic RNN, logits, loss, Adam, accuracy. */
-export function createModel(config: ModelConfig): Model {
+export function createModel<Kind extends CellKind = 'basic'>(config: ModelConfig<Kind>): Model<Cells[Kind]> {
   const [nSteps, nInputs, nNeurons, nOutputs] = (['nSteps', 'nInputs', 'nNeurons', 'nOutputs'] as const).map((name) =>
     positiveInteger(name, config[name]),
   ) as [number, number, number, number];
   const adam = adamConfig({ learningRate: config.learningRate }); // checked before any tensor is made
   const shards = positiveInteger('shards', config.shards ?? defaultShards());
-  const { basicCell, logitsLayer } = initialLayers(nInputs, nNeurons, nOutputs, config);
-  const variables = [basicCell.kernel, basicCell.bias, logitsLayer.weights, logitsLayer.biases];
+  const clipNorm = config.clipNorm;
+  if (clipNorm !== undefined && !(clipNorm > 0)) {
+    throw new Error(`Expected \`clipNorm\` to be a positive number, got ${clipNorm}`);
+  }
+  const { cell, logitsLayer } = initialLayers(nInputs, nNeurons, nOutputs, config);
+  const named = [
+    ...cell.variables,
+    { name: 'weights', variable: logitsLayer.weights },
+    { name: 'biases', variable: logitsLayer.biases },
+  ];
+  const variables = named.map((v) => v.variable);
   const optimizer = adamOptimizer(adam, variables);
   const shape: ImageShape = { nSteps, nInputs };
-  const forward = (x: tf.Tensor3D) => logitsLayer.apply(dynamicRnn(basicCell, x).states);
+  const forward = forwardOf(cell, logitsLayer);
+  const { lossOf, training, gradients } = steps(forward, variables, optimizer, { shards, clipNorm });
+  let iterations = 0;
+  return {
+    config: { ...config },
+    cell: cell as unknown as Cells[Kind],
+    logitsLayer,
+    variables,
+    variableNames: named.map((v) => v.name),
+    get iterations() {
+      return iterations;
+    },
+    get traces() {
+      return training.traces;
+    },
+    setVariables: (values) => setVariables(named, values),
+    trainStep(x, y) {
+      withBatch(x, y, shape, training);
+      iterations += 1;
+    },
+    gradients: (x, y) => withBatch(x, y, shape, gradients),
+    loss: (x, y) => withBatch(x, y, shape, (xt, yt) => readScalar(lossOf(xt, yt))),
+    ...eagerReads(cell, logitsLayer, shape),
+    dispose() {
+      training.dispose();
+      gradients.dispose();
+      optimizer.dispose();
+      cell.dispose();
+      logitsLayer.dispose();
+    },
+  };
+}
+
+/**
+ * The model's loss, and its two traced steps: the gradients alone, and the training step (the
+ * gradients, clipped if asked, then Adam).
+ */
+function steps(
+  forward: (x: tf.Tensor3D) => tf.Tensor2D,
+  variables: tf.Variable[],
+  optimizer: AdamOptimizer,
+  { shards, clipNorm }: { shards: number; clipNorm: number | undefined },
+) {
   // The seed's `loss = tf.reduce_mean(xentropy)`, over the batch taken in `shards` parts.
   const lossOf = (x: tf.Tensor3D, y: tf.Tensor1D) =>
     tf.tidy(
@@ -129,54 +198,34 @@ export function createModel(config: ModelConfig): Model {
     return variables.map((v) => grads[v.name] as tf.Tensor);
   };
   const training = traceStep((x: tf.Tensor3D, y: tf.Tensor1D) => {
-    tf.tidy(() => optimizer.applyGradients(gradientsOf(x, y)));
+    tf.tidy(() => {
+      const grads = gradientsOf(x, y);
+      optimizer.applyGradients(clipNorm === undefined ? grads : clipByGlobalNorm(grads, clipNorm).clipped);
+    });
   });
   const gradients = traceStep(gradientsOf);
-  let iterations = 0;
-  return {
-    config: { ...config },
-    basicCell,
-    logitsLayer,
-    variables,
-    get iterations() {
-      return iterations;
-    },
-    get traces() {
-      return training.traces;
-    },
-    setVariables: (values) => setVariables(variables, values),
-    trainStep(x, y) {
-      withBatch(x, y, shape, training);
-      iterations += 1;
-    },
-    gradients: (x, y) => withBatch(x, y, shape, gradients),
-    loss: (x, y) => withBatch(x, y, shape, (xt, yt) => readScalar(lossOf(xt, yt))),
-    ...eagerReads(basicCell, logitsLayer, shape),
-    dispose() {
-      training.dispose();
-      gradients.dispose();
-      optimizer.dispose();
-      basicCell.dispose();
-      logitsLayer.dispose();
-    },
-  };
+  return { lossOf, training, gradients };
+}
+
+/** The logits of images: the dense layer on the cell's final h. @param x [batch, nSteps, nInputs] */
+function forwardOf(cell: RNNCell<unknown>, logitsLayer: FullyConnected): (x: tf.Tensor3D) => tf.Tensor2D {
+  return (x) => logitsLayer.apply(cell.outputOf(dynamicRnn(cell, x).states));
 }
 
 /** What the model computes eagerly, from the layers' variables: as many images at a time as given. */
 function eagerReads(
-  basicCell: BasicRNNCell,
+  cell: RNNCell<unknown>,
   logitsLayer: FullyConnected,
   shape: ImageShape,
 ): Pick<Model, 'accuracy' | 'logits' | 'logitsPerStep' | 'predict'> {
-  const forward = (x: tf.Tensor3D) => logitsLayer.apply(dynamicRnn(basicCell, x).states);
+  const forward = forwardOf(cell, logitsLayer);
   return {
     accuracy: (x, y) =>
       withBatch(x, y, shape, (xt, yt) =>
         readScalar(tf.tidy(() => tf.mean(tf.cast(inTopK(forward(xt), yt, 1), 'float32')))),
       ),
     logits: (x) => withImages(x, shape, (xt) => tf.tidy(() => forward(xt))),
-    logitsPerStep: (x) =>
-      withImages(x, shape, (xt) => tf.tidy(() => logitsLayer.apply(dynamicRnn(basicCell, xt).outputs))),
+    logitsPerStep: (x) => withImages(x, shape, (xt) => tf.tidy(() => logitsLayer.apply(dynamicRnn(cell, xt).outputs))),
     predict: (x) =>
       withImages(x, shape, (xt) => {
         const classes = tf.tidy(() => tf.argMax(forward(xt), 1));
@@ -226,21 +275,35 @@ function readScalar(t: tf.Tensor): number {
 function initialLayers(nInputs: number, nNeurons: number, nOutputs: number, config: ModelConfig) {
   const { seed, activation } = config;
   const seed2 = seed === undefined ? undefined : (Math.imul(seed, 2654435761) + 1) >>> 0;
+  const kind = config.cell ?? 'basic';
+  const cells = {
+    basic: () => basicRNNCell({ numUnits: nNeurons, inputSize: nInputs, seed, activation }),
+    lstm: () => basicLSTMCell({ numUnits: nNeurons, inputSize: nInputs, seed }),
+    gru: () => gruCell({ numUnits: nNeurons, inputSize: nInputs, seed }),
+  };
+  if (!(kind in cells)) throw new Error(`Expected \`cell\` to be 'basic', 'lstm' or 'gru', got ${String(kind)}`);
+  if (activation !== undefined && kind !== 'basic') {
+    throw new Error(`Expected \`activation\` only with the basic cell (TF-1's BasicRNNCell), got it with '${kind}'`);
+  }
+  // Any cell, for the code that runs all three alike (TypeScript cannot join their state types).
+  const cell = cells[kind]() as unknown as RNNCell<unknown>;
   return {
-    basicCell: basicRNNCell({ numUnits: nNeurons, inputSize: nInputs, seed, activation }),
+    cell,
     logitsLayer: fullyConnected({ inputSize: nNeurons, numOutputs: nOutputs, activationFn: null, seed: seed2 }),
   };
 }
 
 /**
- * Assigns `values` to the named `variables` (in `VARIABLES` order). All are checked before any
- * is written; throws, naming the variable, if one is wrong.
+ * Assigns `values` to the `named` variables. All are checked before any is written; throws,
+ * naming the variable, if one is wrong.
  */
-function setVariables(variables: readonly tf.Variable[], values: VariableValues): void {
+function setVariables(named: readonly { name: string; variable: tf.Variable }[], values: VariableValues): void {
+  const variables = named.map((v) => v.variable);
   tf.tidy(() => {
     const checked = Object.entries(values).map(([name, given]) => {
-      const index = VARIABLES.indexOf(name as VariableName);
-      if (index < 0) throw new Error(`Expected variables named ${VARIABLES.join(', ')}, got \`${name}\``);
+      const index = named.findIndex((v) => v.name === name);
+      if (index < 0)
+        throw new Error(`Expected variables named ${named.map((v) => v.name).join(', ')}, got \`${name}\``);
       const want = (variables[index] as tf.Variable).shape;
       let value = given instanceof tf.Tensor ? given : tf.tensor(given as tf.TensorLike, undefined, 'float32');
       // A flat array of the right length, as `dataSync()` gives, takes the variable's shape.

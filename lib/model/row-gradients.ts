@@ -1,11 +1,12 @@
 /**
  * How much of the loss's gradient reaches each row of an image: d loss_i / d h_t for every
  * state h_t and d loss_i / d x_t for every input row x_t, by tfjs's autodiff through the model's
- * own cell and dense layer (lib/model/nn.ts), so that it follows any change made there.
+ * own cell (lib/model/cells.ts, any of the three) and dense layer, so that it follows any change
+ * made there.
  *
  * tfjs takes gradients with respect to a function's inputs, not its intermediate tensors. So the
  * cell runs over the rows as `dynamicRnn` runs it, with one addition: a zero offset e_t added to
- * each state, h_t = cell(x_t, h_{t-1}) + e_t. Adding zero changes nothing, and the gradient with
+ * each output, h_t = cell(x_t, state_{t-1}).h + e_t, which the next step reads as its h. Adding zero changes nothing, and the gradient with
  * respect to e_t is the gradient that reaches h_t. Each example's gradient is that of its own
  * cross-entropy (the loss summed, not averaged, over the batch), so the numbers do not depend on
  * how many examples are taken.
@@ -14,11 +15,12 @@
  */
 import * as tf from '@tensorflow/tfjs-node';
 import type { Images, Labels } from './inputs';
-import { sparseSoftmaxCrossEntropyWithLogits, type BasicRNNCell, type FullyConnected } from './nn';
+import type { RNNCell } from './cells';
+import { sparseSoftmaxCrossEntropyWithLogits, type FullyConnected } from './nn';
 
 /** The parts of a model the gradients need (a `Model` has them). */
-export interface RnnClassifier {
-  readonly basicCell: BasicRNNCell;
+export interface RnnClassifier<State> {
+  readonly cell: RNNCell<State>;
   readonly logitsLayer: FullyConnected;
 }
 
@@ -29,8 +31,8 @@ export interface RowGradientTensors {
   dInputs: tf.Tensor3D;
 }
 
-function checkedInputs(model: RnnClassifier, x: Images, y: Labels): { xt: tf.Tensor3D; yt: tf.Tensor1D } {
-  const { inputSize } = model.basicCell;
+function checkedInputs<State>(model: RnnClassifier<State>, x: Images, y: Labels): { xt: tf.Tensor3D; yt: tf.Tensor1D } {
+  const { inputSize } = model.cell;
   const nLabels = y instanceof Int32Array ? y.length : y.shape[0];
   const yt = () => (y instanceof Int32Array ? tf.tensor1d(y, 'int32') : y);
   if (x instanceof Float32Array) {
@@ -56,20 +58,25 @@ function checkedInputs(model: RnnClassifier, x: Images, y: Labels): { xt: tf.Ten
  * @param y [batch] int32 labels
  * @returns tensors the caller disposes
  */
-export function rowGradients(model: RnnClassifier, x: Images, y: Labels): RowGradientTensors {
+export function rowGradients<State>(model: RnnClassifier<State>, x: Images, y: Labels): RowGradientTensors {
   const { xt, yt } = checkedInputs(model, x, y);
-  const { basicCell, logitsLayer } = model;
-  // The summed cross-entropy as a function of the rows and of the offsets e_t (zeros).
+  const { cell, logitsLayer } = model;
+  // The summed cross-entropy as a function of the rows and of the offsets e_t (zeros), each
+  // added to the output h_t, and so to the state the next step reads.
   const loss = (rows: tf.Tensor, offsets: tf.Tensor): tf.Scalar => {
+    const { project, step } = cell.unroll();
     const es = tf.unstack(offsets, 1) as tf.Tensor2D[];
-    let state: tf.Tensor2D = tf.zeros([rows.shape[0] as number, basicCell.numUnits]);
-    tf.unstack(rows, 1).forEach((row, t) => (state = tf.add(basicCell.call(row as tf.Tensor2D, state), es[t]!)));
-    return tf.sum(sparseSoftmaxCrossEntropyWithLogits(yt, logitsLayer.apply(state)));
+    let state = cell.zeroState(rows.shape[0] as number);
+    tf.unstack(rows, 1).forEach((row, t) => {
+      const next = step(project(row as tf.Tensor2D), state);
+      state = cell.withOutput(next.state, tf.add(next.output, es[t]!));
+    });
+    return tf.sum(sparseSoftmaxCrossEntropyWithLogits(yt, logitsLayer.apply(cell.outputOf(state))));
   };
   try {
     return tf.tidy(() => {
       const [batch, nSteps] = xt.shape;
-      const offsets = tf.zeros([batch, nSteps, basicCell.numUnits]);
+      const offsets = tf.zeros([batch, nSteps, cell.numUnits]);
       const [dInputs, dStates] = tf.grads(loss)([xt, offsets]) as [tf.Tensor3D, tf.Tensor3D];
       return { dStates, dInputs };
     });
@@ -93,7 +100,7 @@ export interface RowGradientNorms {
  * @param x [batch, nSteps, inputSize], or the flat array of a `DataSet` batch
  * @param y [batch] int32 labels
  */
-export function rowGradientNorms(model: RnnClassifier, x: Images, y: Labels): RowGradientNorms {
+export function rowGradientNorms<State>(model: RnnClassifier<State>, x: Images, y: Labels): RowGradientNorms {
   const grads = rowGradients(model, x, y);
   try {
     const [states, inputs] = tf.tidy(() =>

@@ -88,12 +88,13 @@ def main():
             km.interrupt_kernel()
             time.sleep(1.0)
             if not km.is_alive():
-                # Said in words of its own: a kernel that dies here is not the rare crash that is retried.
+                # Said in words of its own, apart from a death after the training cell's interrupt.
                 raise RuntimeError(f"the {kernel} kernel died of an interrupt between cells")
             return run("console.log('still here')")["stdout"].strip() == "still here"
 
         for code in setup:
-            assert run(code)["status"] == "ok", code[:60]
+            result = run(code)
+            assert result["status"] == "ok", f"{code[:60]!r}: {result['status']}: {result['evalue']}; output: {result['stdout'][-300:]!r}"
         report = {"aliveAfterIdleInterrupt": idle_interrupt()}
         report["tensorsBefore"] = run("console.log(tf.memory().numTensors)")["stdout"].strip()
         report["interrupted"] = run(long_run, interrupt_after=3.0)

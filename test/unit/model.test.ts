@@ -109,7 +109,7 @@ test('one owner of the weights: after training, every read (variables, predict, 
   const x = Float32Array.from({ length: 6 * 12 }, (_, i) => Math.cos(i));
   const y = new Int32Array([0, 1, 1, 0, 1, 0]);
   const model = createModel(small);
-  const held = [model.variables[0]!, model.basicCell.kernel, model.logitsLayer.biases];
+  const held = [model.variables[0]!, model.cell.kernel, model.logitsLayer.biases];
   const initial = model.variables.map((v) => Array.from(v.dataSync()));
   for (let step = 0; step < 20; step++) model.trainStep(x, y);
   // References kept from before training are the same variables, and hold the trained values.
@@ -150,7 +150,7 @@ test("training follows the cell: with ReLU for tanh, what trains is ReLU's, and 
   assert.ok(Math.abs(tanhLoss - reluLoss) > 1e-4, `losses ${tanhLoss} and ${reluLoss}: ReLU did not change training`);
   // ReLU's loss, recomputed eagerly from ReLU's layers: the graph trained the cell that is read.
   const eager = tf.tidy(() => {
-    const { states } = dynamicRnn(relu.basicCell, tf.tensor3d(x, [12, 4, 3]));
+    const { states } = dynamicRnn(relu.cell, tf.tensor3d(x, [12, 4, 3]));
     return tf.mean(sparseSoftmaxCrossEntropyWithLogits(tf.tensor1d(y, 'int32'), relu.logitsLayer.apply(states)));
   });
   assert.ok(Math.abs(eager.dataSync()[0]! - reluLoss) < 1e-6);

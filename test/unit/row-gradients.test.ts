@@ -78,7 +78,7 @@ test("rowGradients' zero offsets change nothing: its d loss / d x_t is tfjs's gr
     tf.sum(
       sparseSoftmaxCrossEntropyWithLogits(
         y,
-        model.logitsLayer.apply(dynamicRnn(model.basicCell, xt as tf.Tensor3D).states),
+        model.logitsLayer.apply(dynamicRnn(model.cell, xt as tf.Tensor3D).states),
       ),
     ),
   )(x);

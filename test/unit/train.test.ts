@@ -92,7 +92,7 @@ test('the same seed gives the same numbers twice', async () => {
   const run = async () => {
     const model = createModel({ ...modelConfig, seed: 42 });
     const results = await train(model, tinyData(), { nEpochs: 2, batchSize: 50, testSize: 100 });
-    const weights = Array.from(model.basicCell.kernel.dataSync());
+    const weights = Array.from(model.cell.kernel.dataSync());
     model.dispose();
     return { results, weights };
   };
