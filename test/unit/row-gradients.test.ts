@@ -76,10 +76,7 @@ test("rowGradients' zero offsets change nothing: its d loss / d x_t is tfjs's gr
   const { x, y } = inputs();
   const direct = tf.grad((xt: tf.Tensor) =>
     tf.sum(
-      sparseSoftmaxCrossEntropyWithLogits(
-        y,
-        model.logitsLayer.apply(dynamicRnn(model.cell, xt as tf.Tensor3D).states),
-      ),
+      sparseSoftmaxCrossEntropyWithLogits(y, model.logitsLayer.apply(dynamicRnn(model.cell, xt as tf.Tensor3D).states)),
     ),
   )(x);
   const grads = rowGradients(model, x, y);
