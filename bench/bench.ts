@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --epochs N --rounds R --data mnist|fashion-mnist|DIR --peers tf1,torch,jax|none --seed S]`:
+ * `npm run bench [-- --epochs N --rounds R --data mnist|fashion-mnist|DIR --peers tf1,torch,jax|none --seed S --cell basic|lstm|gru]`:
  * trains the seed's RNN with this project's code (bench/ours.ts) and with each peer a user might
  * pick instead: the seed's own TF-1 code, PyTorch and JAX (bench/peers/). Every side reads the
  * same IDX files, draws its batches with TF's DataSet.next_batch semantics and trains the same
@@ -30,7 +30,7 @@ const IDX_FILES = [
   't10k-labels-idx1-ubyte',
 ];
 const USAGE =
-  'npm run bench -- [--epochs N] [--rounds R] [--data mnist|fashion-mnist|DIR] [--peers tf1,torch,jax|none] [--seed S]';
+  'npm run bench -- [--epochs N] [--rounds R] [--data mnist|fashion-mnist|DIR] [--peers tf1,torch,jax|none] [--seed S] [--cell basic|lstm|gru]';
 
 /** A bad command line: reported with the usage line. */
 class OptionError extends Error {}
@@ -41,6 +41,8 @@ interface Options {
   data: string;
   seed: number;
   peers: string[];
+  /** The recurrent cell every side trains: the seed's basic RNN, an LSTM or a GRU. */
+  cell: 'basic' | 'lstm' | 'gru';
 }
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number): number {
@@ -81,7 +83,7 @@ function dataDir(raw: string): string {
 function parseOptions(argv: string[]): Options {
   let values;
   try {
-    const options = { epochs: {}, rounds: {}, data: {}, seed: {}, peers: {} } as const;
+    const options = { epochs: {}, rounds: {}, data: {}, seed: {}, peers: {}, cell: {} } as const;
     const typed = Object.fromEntries(Object.keys(options).map((k) => [k, { type: 'string' as const }]));
     values = parseArgs({ args: argv, options: typed, strict: true, allowPositionals: false }).values;
   } catch (e) {
@@ -101,7 +103,14 @@ function parseOptions(argv: string[]): Options {
     data: dataDir(values.data ?? 'mnist'),
     seed: integer('seed', values.seed, 1, 0),
     peers,
+    cell: cellOption(values.cell),
   };
+}
+
+function cellOption(raw: string | undefined): Options['cell'] {
+  if (raw === undefined) return 'basic';
+  if (raw === 'basic' || raw === 'lstm' || raw === 'gru') return raw;
+  throw new OptionError(`Expected \`--cell\` to be basic, lstm or gru, got ${raw}`);
 }
 
 const median = (xs: number[]): number => {
@@ -144,7 +153,10 @@ function runSide(side: Side): Promise<SideResult> {
 
 /** This project's side and each peer of `--peers` that is installed; a peer that cannot be is reported and left out. */
 function sides(options: Options): { sides: Side[]; skipped: Map<string, string> } {
-  const common = ['--epochs', String(options.epochs), '--data', options.data, '--seed', String(options.seed)];
+  const common = [
+    ...['--epochs', String(options.epochs), '--data', options.data],
+    ...['--seed', String(options.seed), '--cell', options.cell],
+  ];
   // One intra-op thread (its ops are too small to split) and an inter-op thread per core, which run
   // the graph's independent ops side by side (the gradients of the four variables, say). TensorFlow's oneDNN kernels (on by default only on CPUs with AVX-512
   // or AMX) do the small matMuls of a step with less CPU time than its Eigen ones; TensorFlow reads
@@ -230,7 +242,9 @@ function ratio(ours: number[], peer: number[], name = ''): string {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const { epochs, rounds, data, seed } = options;
-  console.log(`bench: ${epochs} epoch(s), ${rounds} round(s), batch 50, data ${data}, seed ${seed}, ${cores} cores`);
+  console.log(
+    `bench: ${epochs} epoch(s), ${rounds} round(s), batch 50, data ${data}, seed ${seed}, ${options.cell} cell, ${cores} cores`,
+  );
   const { sides: list, skipped } = sides(options);
   const runs = await runRounds(list, rounds);
   const outcome = new Map<string, number[] | string>(skipped);

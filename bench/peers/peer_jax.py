@@ -3,7 +3,7 @@ with lax.scan, the dense layer on its last state, optax's Adam, and the whole
 training step (forward, grad, update) under one jax.jit; timed as the peer of
 bench/bench.ts. Initialised as TF-1 does (glorot-uniform kernels, zero biases).
 
-Usage: python bench/peers/peer_jax.py [--epochs 1] [--data DIR] [--seed 1] [--threads N]
+Usage: python bench/peers/peer_jax.py [--epochs 1] [--data DIR] [--seed 1] [--threads N] [--cell basic|lstm|gru]
 Prints the seed's per-epoch lines, then one JSON line (prefixed "RESULT ") for bench.ts.
 """
 import os
@@ -21,30 +21,60 @@ import jax.numpy as jnp  # noqa: E402
 import optax  # noqa: E402
 
 
-def init_params(key):
-    k_kernel, k_weights = jax.random.split(key)
-    fan_in = mnist.N_INPUTS + mnist.N_NEURONS
-    kernel_limit = mnist.glorot_limit(fan_in, mnist.N_NEURONS)
+GATES = {'basic': 1, 'lstm': 4, 'gru': 2}
+
+
+def init_params(key, cell):
+    """TF-1's: glorot-uniform kernels; zero biases but the GRU's gates bias (ones)."""
+    k_kernel, k_weights, k_candidate = jax.random.split(key, 3)
+    fan_in, width = mnist.N_INPUTS + mnist.N_NEURONS, GATES[cell] * mnist.N_NEURONS
+    kernel_limit = mnist.glorot_limit(fan_in, width)
     weights_limit = mnist.glorot_limit(mnist.N_NEURONS, mnist.N_OUTPUTS)
-    return {
-        'kernel': jax.random.uniform(k_kernel, (fan_in, mnist.N_NEURONS), jnp.float32, -kernel_limit, kernel_limit),
-        'bias': jnp.zeros(mnist.N_NEURONS, jnp.float32),
+    params = {
+        'kernel': jax.random.uniform(k_kernel, (fan_in, width), jnp.float32, -kernel_limit, kernel_limit),
+        'bias': (jnp.ones if cell == 'gru' else jnp.zeros)(width, jnp.float32),
         'weights': jax.random.uniform(k_weights, (mnist.N_NEURONS, mnist.N_OUTPUTS), jnp.float32, -weights_limit, weights_limit),
         'biases': jnp.zeros(mnist.N_OUTPUTS, jnp.float32),
     }
+    if cell == 'gru':
+        limit = mnist.glorot_limit(fan_in, mnist.N_NEURONS)
+        params['candidate_kernel'] = jax.random.uniform(k_candidate, (fan_in, mnist.N_NEURONS), jnp.float32, -limit, limit)
+        params['candidate_bias'] = jnp.zeros(mnist.N_NEURONS, jnp.float32)
+    return params
+
+
+def step_fn(params, cell):
+    """One step of the cell, (state, row) -> new state, as a JAX user writes it for lax.scan."""
+    n = mnist.N_INPUTS
+    wx, wh = params['kernel'][:n], params['kernel'][n:]
+    if cell == 'basic':
+        # Each row's input projection inside the cell, as a JAX user writes it: projecting every
+        # row beforehand with one einsum ('bti,ih->tbh') made an epoch 0.3-0.5 s slower here.
+        return lambda h, row: jnp.tanh(row @ wx + h @ wh + params['bias'])
+    if cell == 'lstm':
+        def lstm(state, row):
+            c, h = state
+            i, j, f, o = jnp.split(row @ wx + h @ wh + params['bias'], 4, axis=1)
+            c = c * jax.nn.sigmoid(f + 1.0) + jax.nn.sigmoid(i) * jnp.tanh(j)
+            return c, jnp.tanh(c) * jax.nn.sigmoid(o)
+        return lstm
+    cx, ch = params['candidate_kernel'][:n], params['candidate_kernel'][n:]
+
+    def gru(h, row):
+        r, u = jnp.split(jax.nn.sigmoid(row @ wx + h @ wh + params['bias']), 2, axis=1)
+        c = jnp.tanh(row @ cx + (r * h) @ ch + params['candidate_bias'])
+        return u * h + (1 - u) * c
+    return gru
 
 
 def logits(params, x):
     """x [batch, n_steps, n_inputs] -> [batch, n_outputs]"""
-    wx, wh = params['kernel'][:mnist.N_INPUTS], params['kernel'][mnist.N_INPUTS:]
-
-    # Each row's input projection inside the cell, as a JAX user writes it: projecting every
-    # row beforehand with one einsum ('bti,ih->tbh') made an epoch 0.3-0.5 s slower here.
-    def cell(state, row):
-        return jnp.tanh(row @ wx + state @ wh + params['bias']), None
-
-    state, _ = jax.lax.scan(cell, jnp.zeros((x.shape[0], mnist.N_NEURONS), x.dtype), x.transpose(1, 0, 2))
-    return state @ params['weights'] + params['biases']
+    step = step_fn(params, args.cell)
+    zeros = jnp.zeros((x.shape[0], mnist.N_NEURONS), x.dtype)
+    init = (zeros, zeros) if args.cell == 'lstm' else zeros
+    state, _ = jax.lax.scan(lambda s, row: (step(s, row), None), init, x.transpose(1, 0, 2))
+    h = state[1] if args.cell == 'lstm' else state
+    return h @ params['weights'] + params['biases']
 
 
 def loss_fn(params, x, y):
@@ -67,7 +97,7 @@ def accuracy(params, x, y):
 
 
 train, X_test, y_test = mnist.read_data_sets(args)
-params = init_params(jax.random.PRNGKey(args.seed))
+params = init_params(jax.random.PRNGKey(args.seed), args.cell)
 opt_state = optimizer.init(params)
 
 timer = mnist.EpochTimer()
@@ -82,5 +112,5 @@ for epoch in range(args.epochs):
     mnist.print_epoch(epoch, acc_train, acc_test)
 
 mnist.print_result(timer, accuracy(params, X_test, y_test), len(y_test),
-                   f'JAX {jax.__version__}, jax.jit of the whole Adam step, lax.scan over the rows, '
+                   f'JAX {jax.__version__}, {args.cell} cell, jax.jit of the whole Adam step, lax.scan over the rows, '
                    f'optax {optax.__version__} adam, {args.threads} XLA CPU thread(s)')

@@ -6,7 +6,7 @@ and tf.compat.v1.layers.dense refuse to run; the same TF-1 classes are still
 importable from tensorflow.python. `dense(..., activation=None)` is what
 `fully_connected(..., activation_fn=None)` builds: glorot-uniform weights, zero biases.
 
-Usage: python bench/peers/peer_tf1.py [--epochs 1] [--data DIR] [--seed 1] [--threads N]
+Usage: python bench/peers/peer_tf1.py [--epochs 1] [--data DIR] [--seed 1] [--threads N] [--cell basic|lstm|gru]
 Prints the seed's per-epoch lines, then one JSON line (prefixed "RESULT ") for bench.ts.
 """
 import os
@@ -16,7 +16,7 @@ import peer_data as mnist
 args = mnist.parse_args(__doc__.splitlines()[0], default_threads=os.cpu_count())
 
 import tensorflow as tf  # noqa: E402  (after the options, so --help is quick)
-from tensorflow.python.ops.rnn_cell_impl import BasicRNNCell  # noqa: E402
+from tensorflow.python.ops.rnn_cell_impl import BasicLSTMCell, BasicRNNCell, GRUCell  # noqa: E402
 from tensorflow.python.ops.rnn import dynamic_rnn  # noqa: E402
 from tensorflow.python.keras.legacy_tf_layers.core import dense as fully_connected  # noqa: E402
 
@@ -36,8 +36,10 @@ tf.compat.v1.set_random_seed(args.seed)
 X = tf.compat.v1.placeholder(tf.float32, [None, n_steps, n_inputs])
 y = tf.compat.v1.placeholder(tf.int32, [None])
 
-basic_cell = BasicRNNCell(num_units=n_neurons)
+basic_cell = {'basic': BasicRNNCell, 'lstm': BasicLSTMCell, 'gru': GRUCell}[args.cell](num_units=n_neurons)
 outputs, states = dynamic_rnn(basic_cell, X, dtype=tf.float32)
+if args.cell == 'lstm':
+    states = states.h  # the final h, as Geron's LSTM example reads it (states[1])
 
 logits = fully_connected(states, n_outputs, activation=None)
 xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
@@ -71,5 +73,6 @@ with tf.compat.v1.Session(config=config) as sess:
         acc_full = accuracy.eval(feed_dict={X: X_test, y: y_test})
 
 mnist.print_result(timer, acc_full, len(y_test),
-                   f'TensorFlow {tf.__version__}, graph mode, {args.threads} intra-op and inter-op thread(s), '
+                   f'TensorFlow {tf.__version__}, graph mode, {type(basic_cell).__name__}, '
+                   f'{args.threads} intra-op and inter-op thread(s), '
                    f'TF_ENABLE_ONEDNN_OPTS={os.environ.get("TF_ENABLE_ONEDNN_OPTS")}')

@@ -48,6 +48,7 @@ test('bad options are refused, naming the option and what it got', () => {
       /Expected `--peers` to list some of tf1, torch, jax \(or be none\), got keras/,
     );
     assert.match(runBench(['--epochs', '0']).stderr, /Expected `--epochs` to be a positive integer, got 0/);
+    assert.match(runBench(['--cell', 'rnn']).stderr, /Expected `--cell` to be basic, lstm or gru, got rnn/);
     assert.match(runBench(['--rounds', '1.5']).stderr, /Expected `--rounds` to be a positive integer, got 1.5/);
     assert.match(runBench(['--epoch', '2']).stderr, /Unknown option '--epoch'/);
   } finally {

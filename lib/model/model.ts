@@ -123,6 +123,9 @@ export interface Model<Cell extends Cells[CellKind] = BasicRNNCell> {
   dispose(): void;
 }
 
+/** A model of any cell: what code that trains or reads any of them takes. */
+export type AnyModel = Model<Cells[CellKind]>;
+
 /** Builds the seed's In[4]: cell, dynamic RNN, logits, loss, Adam, accuracy. */
 export function createModel<Kind extends CellKind = 'basic'>(config: ModelConfig<Kind>): Model<Cells[Kind]> {
   const [nSteps, nInputs, nNeurons, nOutputs] = (['nSteps', 'nInputs', 'nNeurons', 'nOutputs'] as const).map((name) =>

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-node';
 import { positiveInteger } from '../checks';
 import { formatFloat32 } from '../format';
-import type { Model } from '../model/model';
+import type { AnyModel } from '../model/model';
 import { interruptionPoint, throwIfAborted } from '../kernel/interrupt';
 
 /** What `train` needs of a data set (lib/data/data-set.ts's `DataSet`). */
@@ -54,7 +54,7 @@ export interface TrainOptions {
  * @returns one result per epoch
  */
 export async function train(
-  model: Model,
+  model: AnyModel,
   data: { train: TrainingData; test: TestData },
   options: TrainOptions,
 ): Promise<EpochResult[]> {
