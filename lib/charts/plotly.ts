@@ -38,6 +38,9 @@ export interface ScatterTrace {
     line?: { width?: number; color?: string | string[] };
   };
   line?: { width?: number; color?: string; dash?: string };
+  /** `toself`: fill the shape the points trace (a band drawn along its top, then back along its bottom). */
+  fill?: 'toself';
+  fillcolor?: string;
   showlegend?: boolean;
   cliponaxis?: boolean;
   xaxis?: string;
