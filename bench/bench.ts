@@ -55,7 +55,8 @@ function integer(flag: string, raw: string | undefined, fallback: number, min: n
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) {
-    const what = min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
+    const what =
+      min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
     throw new OptionError(`Expected \`--${flag}\` to be ${what}, got ${raw}`);
   }
   return n;
