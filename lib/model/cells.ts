@@ -69,6 +69,28 @@ function callOf<State>(unroll: () => UnrolledCell<State>) {
 const splitKernel = (kernel: tf.Variable, inputSize: number, numUnits: number) =>
   tf.split(kernel, [inputSize, numUnits], 0) as [tf.Tensor2D, tf.Tensor2D];
 
+/**
+ * What TF-1's one-kernel cells (BasicRNNCell, BasicLSTMCell) share: a glorot-uniform kernel
+ * [inputSize + numUnits, gates * numUnits] and a zero bias [gates * numUnits], named as TF-1 names them.
+ */
+function oneKernel(config: { numUnits: number; inputSize: number; seed?: number }, gates: number) {
+  const numUnits = positiveInteger('numUnits', config.numUnits);
+  const inputSize = positiveInteger('inputSize', config.inputSize);
+  const kernel = variable(() => glorotUniform(inputSize + numUnits, gates * numUnits, rngFor(config.seed)));
+  const bias = variable(() => tf.zeros([gates * numUnits]));
+  return {
+    numUnits,
+    inputSize,
+    kernel: kernel as tf.Variable<tf.Rank.R2>,
+    bias: bias as tf.Variable<tf.Rank.R1>,
+    variables: [
+      { name: 'kernel', variable: kernel },
+      { name: 'bias', variable: bias },
+    ],
+    dispose: () => tf.dispose([kernel, bias]),
+  };
+}
+
 export interface BasicRNNCell extends RNNCell<tf.Tensor2D> {
   /** [inputSize + numUnits, numUnits]: input weights on top, recurrent weights below. */
   readonly kernel: tf.Variable<tf.Rank.R2>;
@@ -88,10 +110,8 @@ export function basicRNNCell(config: {
   /** Default tf.tanh, as TF-1's. */
   activation?: Activation;
 }): BasicRNNCell {
-  const numUnits = positiveInteger('numUnits', config.numUnits);
-  const inputSize = positiveInteger('inputSize', config.inputSize);
-  const kernel = variable(() => glorotUniform(inputSize + numUnits, numUnits, rngFor(config.seed)));
-  const bias = variable(() => tf.zeros<tf.Rank.R1>([numUnits]));
+  const base = oneKernel(config, 1);
+  const { numUnits, inputSize, kernel, bias } = base;
   const activation = config.activation ?? tf.tanh;
   const unroll = (): UnrolledCell<tf.Tensor2D> => {
     const [wx, wh] = splitKernel(kernel, inputSize, numUnits);
@@ -105,20 +125,12 @@ export function basicRNNCell(config: {
     };
   };
   return {
-    numUnits,
-    inputSize,
-    kernel: kernel as tf.Variable<tf.Rank.R2>,
-    bias: bias as tf.Variable<tf.Rank.R1>,
-    variables: [
-      { name: 'kernel', variable: kernel },
-      { name: 'bias', variable: bias },
-    ],
+    ...base,
     zeroState: (batch) => tf.zeros([batch, numUnits]),
     outputOf: (state) => state,
     withOutput: (_state, output) => output,
     call: callOf(unroll),
     unroll,
-    dispose: () => tf.dispose([kernel, bias]),
   };
 }
 
@@ -150,11 +162,9 @@ export function basicLSTMCell(config: {
   forgetBias?: number;
   seed?: number;
 }): BasicLSTMCell {
-  const numUnits = positiveInteger('numUnits', config.numUnits);
-  const inputSize = positiveInteger('inputSize', config.inputSize);
+  const base = oneKernel(config, 4);
+  const { numUnits, inputSize, kernel, bias } = base;
   const forgetBias = config.forgetBias ?? 1;
-  const kernel = variable(() => glorotUniform(inputSize + numUnits, 4 * numUnits, rngFor(config.seed)));
-  const bias = variable(() => tf.zeros<tf.Rank.R1>([4 * numUnits]));
   const unroll = (): UnrolledCell<LSTMStateTuple> => {
     const [wx, wh] = splitKernel(kernel, inputSize, numUnits);
     return {
@@ -170,20 +180,12 @@ export function basicLSTMCell(config: {
     };
   };
   return {
-    numUnits,
-    inputSize,
-    kernel: kernel as tf.Variable<tf.Rank.R2>,
-    bias: bias as tf.Variable<tf.Rank.R1>,
-    variables: [
-      { name: 'kernel', variable: kernel },
-      { name: 'bias', variable: bias },
-    ],
+    ...base,
     zeroState: (batch) => ({ c: tf.zeros([batch, numUnits]), h: tf.zeros([batch, numUnits]) }),
     outputOf: ({ h }) => h,
     withOutput: ({ c }, output) => ({ c, h: output }),
     call: callOf(unroll),
     unroll,
-    dispose: () => tf.dispose([kernel, bias]),
   };
 }
 
