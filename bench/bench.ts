@@ -21,6 +21,7 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { fidelity, type SideRun } from './fidelity/fidelity';
+import { median } from './fidelity/stats';
 import type { SideResult } from './ours';
 import { ensureVenv, PEERS, peerPython, ROOT } from './peers';
 
@@ -122,12 +123,6 @@ function cellOption(raw: string | undefined): Options['cell'] {
   if (raw === 'basic' || raw === 'lstm' || raw === 'gru') return raw;
   throw new OptionError(`Expected \`--cell\` to be basic, lstm or gru, got ${raw}`);
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 
 /** One side: how to start a run of it. */
 interface Side {

@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { fidelityFigure } from './figure';
-import { summary, welchTTest, type Summary } from './stats';
+import { median, summary, welchTTest, type Summary } from './stats';
 
 /** One side's run: its RESULT, and the per-epoch lines it printed. */
 export interface SideRun {
@@ -117,10 +117,4 @@ async function drawChart(figure: ReturnType<typeof fidelityFigure>, file: string
   } finally {
     await browser.close();
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }

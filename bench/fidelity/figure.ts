@@ -3,7 +3,7 @@
  * band, and the seed notebook's own five printed test accuracies as points; in the style of the
  * notebook's accuracy chart (lib/charts/accuracy.ts).
  */
-import { AXIS_LINE, GRID } from '../../lib/charts/parts';
+import { epochAxes } from '../../lib/charts/accuracy';
 import { CONFIG, PAGE, chartTitle, round, type Figure, type ScatterTrace } from '../../lib/charts/plotly';
 import type { Summary } from './stats';
 
@@ -18,7 +18,6 @@ const COLORS: Record<string, string> = { ours: '#2b6cb0', tf1: '#d9822b' };
  */
 export function fidelityFigure(sides: { name: string; label: string; epochs: Summary[] }[], caption: string): Figure {
   const nEpochs = Math.max(...sides.map((s) => s.epochs.length));
-  const epochs = Array.from({ length: nEpochs }, (_, i) => i);
   const data: ScatterTrace[] = sides.flatMap(({ name, label, epochs: summaries }) => {
     const color = COLORS[name] ?? '#4b5563';
     const x = summaries.map((_, i) => i);
@@ -68,28 +67,7 @@ export function fidelityFigure(sides: { name: string; label: string; epochs: Sum
       margin: { l: 70, r: 20, t: 70, b: 55 },
       showlegend: true,
       legend: { x: 1, y: 0.02, xanchor: 'right', yanchor: 'bottom', bgcolor: 'rgba(255,255,255,0.85)' },
-      xaxis: {
-        title: { text: 'epoch' },
-        range: [-0.25, nEpochs - 0.75],
-        tickmode: 'array',
-        tickvals: epochs,
-        zeroline: false,
-        showgrid: false,
-        showline: true,
-        linecolor: AXIS_LINE,
-        ticks: 'outside',
-        fixedrange: true,
-      },
-      yaxis: {
-        title: { text: 'accuracy, first 1,000 test images' },
-        range: [round(Math.floor((Math.min(...all) - 0.005) * 100) / 100, 2), 1],
-        tickformat: '.2f',
-        zeroline: false,
-        gridcolor: GRID,
-        showline: true,
-        linecolor: AXIS_LINE,
-        fixedrange: true,
-      },
+      ...epochAxes(nEpochs, Math.floor((Math.min(...all) - 0.005) * 100) / 100, 'accuracy, first 1,000 test images'),
     },
     config: CONFIG,
   };

@@ -9,6 +9,13 @@
  * another question (that one side's values tend to be larger).
  */
 
+/** The middle value, or the mean of the two middle values. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 /** Mean, sample standard deviation (n - 1), min and max. */
 export interface Summary {
   n: number;

@@ -54,7 +54,7 @@ export function accuracyFigure(history: EpochResult[], nEpochs: number): Figure 
       hovermode: 'closest',
       showlegend: true,
       legend: { x: 1, y: 0.02, xanchor: 'right', yanchor: 'bottom', bgcolor: 'rgba(255,255,255,0.85)' },
-      ...axes(nEpochs, low),
+      ...epochAxes(nEpochs, low),
     },
     config: CONFIG,
   };
@@ -73,8 +73,8 @@ function series(name: string, epochs: number[], values: number[], color: string,
   };
 }
 
-/** Epochs on x, one tick each; accuracy on y, from `low` to just above 1. */
-function axes(nEpochs: number, low: number): Pick<Layout, 'xaxis' | 'yaxis'> {
+/** Epochs on x, one tick each; accuracy on y, from `low` to just above 1 (bench/fidelity/figure.ts too). */
+export function epochAxes(nEpochs: number, low: number, yTitle = 'accuracy'): Pick<Layout, 'xaxis' | 'yaxis'> {
   return {
     xaxis: {
       title: { text: 'epoch' },
@@ -90,7 +90,7 @@ function axes(nEpochs: number, low: number): Pick<Layout, 'xaxis' | 'yaxis'> {
       fixedrange: true,
     },
     yaxis: {
-      title: { text: 'accuracy' },
+      title: { text: yTitle },
       range: [round(low, 2), 1.005],
       tickformat: '.2f',
       zeroline: false,
