@@ -28,7 +28,9 @@ import {
   type GRUCell,
   type RNNCell,
 } from './cells';
+import { chunkedSteps, type ChunkedSteps } from './chunked';
 import { clipByGlobalNorm } from './clip';
+import { inShards } from './shards';
 import { dynamicRnn, fullyConnected, inTopK, sparseSoftmaxCrossEntropyWithLogits, type FullyConnected } from './nn';
 
 /** The basic model's trainable variables' names, in TF-1's order (`tf.trainable_variables()`). */
@@ -66,6 +68,13 @@ export interface ModelConfig<Kind extends CellKind = CellKind> {
    * batch's: only float rounding changes. Default `defaultShards()`.
    */
   shards?: number;
+  /**
+   * Steps of the sequence each graph call runs, carrying the state from one call to the next
+   * (lib/model/chunked.ts); the gradient still flows back through every step. Default `nSteps`:
+   * the whole sequence in one graph, best for the seed's 28 rows. For hundreds of steps a whole
+   * graph takes minutes to build, and chunks of a few dozen steps take seconds.
+   */
+  chunkSteps?: number;
 }
 
 /**
@@ -146,8 +155,11 @@ export function createModel<Kind extends CellKind = 'basic'>(config: ModelConfig
   const variables = named.map((v) => v.variable);
   const optimizer = adamOptimizer(adam, variables);
   const shape: ImageShape = { nSteps, nInputs };
-  const forward = forwardOf(cell, logitsLayer);
-  const { lossOf, training, gradients } = steps(forward, variables, optimizer, { shards, clipNorm });
+  const chunkSteps = positiveInteger('chunkSteps', config.chunkSteps ?? nSteps);
+  const { training, gradients, forward } =
+    chunkSteps < nSteps
+      ? chunked(chunkedSteps({ cell, logitsLayer, optimizer, chunkSteps, shards, clipNorm }))
+      : steps(forwardOf(cell, logitsLayer), variables, optimizer, { shards, clipNorm });
   let iterations = 0;
   return {
     config: { ...config },
@@ -167,8 +179,11 @@ export function createModel<Kind extends CellKind = 'basic'>(config: ModelConfig
       iterations += 1;
     },
     gradients: (x, y) => withBatch(x, y, shape, gradients),
-    loss: (x, y) => withBatch(x, y, shape, (xt, yt) => readScalar(lossOf(xt, yt))),
-    ...eagerReads(cell, logitsLayer, shape),
+    loss: (x, y) =>
+      withBatch(x, y, shape, (xt, yt) =>
+        readScalar(tf.tidy(() => tf.mean(sparseSoftmaxCrossEntropyWithLogits(yt, forward(xt))))),
+      ),
+    ...reads(forward, cell, logitsLayer, shape),
     dispose() {
       training.dispose();
       gradients.dispose();
@@ -193,7 +208,11 @@ function steps(
   const lossOf = (x: tf.Tensor3D, y: tf.Tensor1D) =>
     tf.tidy(
       () =>
-        tf.mean(inShards(x, y, shards, (xs, ys) => sparseSoftmaxCrossEntropyWithLogits(ys, forward(xs)))) as tf.Scalar,
+        tf.mean(
+          inShards([x, y], shards, (xs: tf.Tensor3D, ys: tf.Tensor1D) =>
+            sparseSoftmaxCrossEntropyWithLogits(ys, forward(xs)),
+          ),
+        ) as tf.Scalar,
     );
   const gradientsOf = (x: tf.Tensor3D, y: tf.Tensor1D) => {
     const { value, grads } = tf.variableGrads(() => lossOf(x, y), variables);
@@ -207,7 +226,19 @@ function steps(
     });
   });
   const gradients = traceStep(gradientsOf);
-  return { lossOf, training, gradients };
+  return { training, gradients, forward };
+}
+
+/** The chunked steps in the shape of `steps`' result. */
+function chunked(steps: ChunkedSteps) {
+  return {
+    training: Object.defineProperties(steps.train, {
+      traces: { get: () => steps.traces },
+      dispose: { value: () => steps.dispose() },
+    }) as typeof steps.train & { readonly traces: readonly TraceInfo[]; dispose(): void },
+    gradients: Object.assign(steps.gradients, { dispose: () => undefined }),
+    forward: steps.logits,
+  };
 }
 
 /** The logits of images: the dense layer on the cell's final h. @param x [batch, nSteps, nInputs] */
@@ -215,13 +246,16 @@ function forwardOf(cell: RNNCell<unknown>, logitsLayer: FullyConnected): (x: tf.
   return (x) => logitsLayer.apply(cell.outputOf(dynamicRnn(cell, x).states));
 }
 
-/** What the model computes eagerly, from the layers' variables: as many images at a time as given. */
-function eagerReads(
+/**
+ * What the model reads from the layers' variables, for as many images at a time as given:
+ * through `forward` (eager, or chunk by chunk for a chunked model), and every step's logits eagerly.
+ */
+function reads(
+  forward: (x: tf.Tensor3D) => tf.Tensor2D,
   cell: RNNCell<unknown>,
   logitsLayer: FullyConnected,
   shape: ImageShape,
 ): Pick<Model, 'accuracy' | 'logits' | 'logitsPerStep' | 'predict'> {
-  const forward = forwardOf(cell, logitsLayer);
   return {
     accuracy: (x, y) =>
       withBatch(x, y, shape, (xt, yt) =>
@@ -239,27 +273,6 @@ function eagerReads(
         }
       }),
   };
-}
-
-/**
- * `f` applied to the batch in `shards` parts (fewer for a smaller batch), its results concatenated.
- * Part i holds examples [floor(i * batch / shards), floor((i + 1) * batch / shards)).
- */
-function inShards(
-  x: tf.Tensor3D,
-  y: tf.Tensor1D,
-  shards: number,
-  f: (x: tf.Tensor3D, y: tf.Tensor1D) => tf.Tensor1D,
-): tf.Tensor1D {
-  const batch = x.shape[0];
-  const parts = Math.min(shards, batch);
-  if (parts === 1) return f(x, y);
-  const sizes = Array.from(
-    { length: parts },
-    (_, i) => Math.floor(((i + 1) * batch) / parts) - Math.floor((i * batch) / parts),
-  );
-  const ys = tf.split(y, sizes, 0);
-  return tf.concat(tf.split(x, sizes, 0).map((xi, i) => f(xi as tf.Tensor3D, ys[i] as tf.Tensor1D)));
 }
 
 function readScalar(t: tf.Tensor): number {

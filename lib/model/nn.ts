@@ -13,13 +13,17 @@ import type { RNNCell } from './cells';
 import { glorotUniform, rngFor } from './init';
 
 /**
- * TF-1's `tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)`: runs the cell over the steps of `x`,
- * starting from its zero state.
+ * TF-1's `tf.nn.dynamic_rnn(cell, X, initial_state=None, dtype=tf.float32)`: runs the cell over
+ * the steps of `x`, starting from `initialState`, or from the cell's zero state as the seed does.
  * @param x [batch, nSteps, inputSize]
  * @returns outputs [batch, nSteps, numUnits], every step's output h; states, the final state
  *   ([batch, numUnits] for the basic and GRU cells, the pair (c, h) for the LSTM)
  */
-export function dynamicRnn<State>(cell: RNNCell<State>, x: tf.Tensor3D): { outputs: tf.Tensor3D; states: State } {
+export function dynamicRnn<State>(
+  cell: RNNCell<State>,
+  x: tf.Tensor3D,
+  { initialState }: { initialState?: State } = {},
+): { outputs: tf.Tensor3D; states: State } {
   const [batch, , inputSize] = x.shape;
   if (inputSize !== cell.inputSize) {
     throw new Error(
@@ -31,7 +35,7 @@ export function dynamicRnn<State>(cell: RNNCell<State>, x: tf.Tensor3D): { outpu
     const { project, step } = cell.unroll();
     const projected = project(x.reshape([-1, inputSize]) as tf.Tensor2D);
     const rows = tf.unstack(projected.reshape([batch, -1, projected.shape[1]]), 1) as tf.Tensor2D[];
-    let state = cell.zeroState(batch);
+    let state = initialState ?? cell.zeroState(batch);
     const outputs = rows.map((p) => {
       const next = step(p, state);
       state = next.state;

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs-node';
 import type { Images, Labels } from './inputs';
 import type { RNNCell } from './cells';
+import type { AnyModel } from './model';
 import { sparseSoftmaxCrossEntropyWithLogits, type FullyConnected } from './nn';
 
 /** The parts of a model the gradients need (a `Model` has them). */
@@ -58,9 +59,10 @@ function checkedInputs<State>(model: RnnClassifier<State>, x: Images, y: Labels)
  * @param y [batch] int32 labels
  * @returns tensors the caller disposes
  */
-export function rowGradients<State>(model: RnnClassifier<State>, x: Images, y: Labels): RowGradientTensors {
-  const { xt, yt } = checkedInputs(model, x, y);
-  const { cell, logitsLayer } = model;
+export function rowGradients<State>(model: RnnClassifier<State> | AnyModel, x: Images, y: Labels): RowGradientTensors {
+  // A model of any cell runs here as a model of its own: TypeScript cannot join the cells' state types.
+  const { cell, logitsLayer } = model as RnnClassifier<unknown>;
+  const { xt, yt } = checkedInputs(model as RnnClassifier<unknown>, x, y);
   // The summed cross-entropy as a function of the rows and of the offsets e_t (zeros), each
   // added to the output h_t, and so to the state the next step reads.
   const loss = (rows: tf.Tensor, offsets: tf.Tensor): tf.Scalar => {
@@ -100,7 +102,11 @@ export interface RowGradientNorms {
  * @param x [batch, nSteps, inputSize], or the flat array of a `DataSet` batch
  * @param y [batch] int32 labels
  */
-export function rowGradientNorms<State>(model: RnnClassifier<State>, x: Images, y: Labels): RowGradientNorms {
+export function rowGradientNorms<State>(
+  model: RnnClassifier<State> | AnyModel,
+  x: Images,
+  y: Labels,
+): RowGradientNorms {
   const grads = rowGradients(model, x, y);
   try {
     const [states, inputs] = tf.tidy(() =>
