@@ -2,6 +2,7 @@
 export * from './read-data-sets';
 export * from './data-set';
 export * from './files';
+export * from './pixel-order';
 export { DownloadError, downloadFile, progressBar } from './download';
 export type { Checksum, DownloadProgress, ProgressReporter } from './download';
 export { imageCols, imageRows, imageSize, numClasses, readImagesFile, readLabelsFile } from './idx';
