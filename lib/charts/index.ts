@@ -4,5 +4,6 @@ export * from './belief';
 export * from './confusion';
 export * from './row-gradient';
 export * from './rnn';
+export * from './memory';
 export * from './display';
 export { PLOTLY_MIME, figureSummary, type Figure } from './plotly';

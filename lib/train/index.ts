@@ -2,3 +2,4 @@
 export * from './train';
 export { AbortError, runExclusive } from '../kernel/interrupt';
 export * from './progress';
+export * from './memory';

@@ -24,9 +24,20 @@ export function estimateRemaining(done: number, total: number, elapsedSeconds: n
   return (elapsedSeconds * Math.max(0, total - done)) / done;
 }
 
-/** The progress line: "iteration 350/1100 · elapsed 0:12 · about 0:25 left", prefixed by `label`. */
-export function formatProgress(p: { done: number; total: number; elapsedSeconds: number; label?: string }): string {
-  const parts = [`iteration ${p.done}/${p.total}`, `elapsed ${formatDuration(p.elapsedSeconds)}`];
+/**
+ * The progress line: "iteration 350/1100 · elapsed 0:12 · about 0:25 left", prefixed by `label`;
+ * with `percent`, the share done ("31%") in place of the iteration count, for work counted in
+ * units of unequal cost.
+ */
+export function formatProgress(p: {
+  done: number;
+  total: number;
+  elapsedSeconds: number;
+  label?: string;
+  percent?: boolean;
+}): string {
+  const count = p.percent ? `${Math.floor((100 * p.done) / p.total)}%` : `iteration ${p.done}/${p.total}`;
+  const parts = [count, `elapsed ${formatDuration(p.elapsedSeconds)}`];
   const left = estimateRemaining(p.done, p.total, p.elapsedSeconds);
   if (p.done >= p.total) parts.push('done');
   else parts.push(left === undefined ? 'estimating time left' : `about ${formatDuration(left)} left`);
@@ -44,6 +55,8 @@ export interface Progress {
 export interface ProgressOptions {
   total: number;
   label?: string;
+  /** Show the share done ("31%") rather than "iteration 350/1100". */
+  percent?: boolean;
   /** Smallest gap between two displayed updates (250 ms: four a second). */
   minIntervalMs?: number;
   /** Where the line goes; the cell output by default. */
@@ -54,7 +67,7 @@ export interface ProgressOptions {
 
 /** Shows a progress line at once and returns the handle that updates it in place. */
 export function createProgress(options: ProgressOptions): Progress {
-  const { total, label, minIntervalMs = 250, now = Date.now } = options;
+  const { total, label, percent, minIntervalMs = 250, now = Date.now } = options;
   if (!Number.isInteger(total) || total <= 0) {
     throw new Error(`Expected \`total\` to be a positive integer, got ${total}`);
   }
@@ -66,7 +79,9 @@ export function createProgress(options: ProgressOptions): Progress {
   const show = (): void => {
     const t = now();
     lastShown = t;
-    line.update(formatProgress({ done: current, total, elapsedSeconds: (t - start) / 1000, label: currentLabel }));
+    line.update(
+      formatProgress({ done: current, total, elapsedSeconds: (t - start) / 1000, label: currentLabel, percent }),
+    );
   };
   show();
   return {
