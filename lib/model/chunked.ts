@@ -47,17 +47,25 @@ function packState(state: unknown): tf.Tensor2D {
     : tf.concat(Object.values(state as Record<string, tf.Tensor2D>), 1);
 }
 
-/** The state `packState` packed, in the structure of the cell's zero state. */
-function unpackState<State>(cell: RNNCell<State>, packed: tf.Tensor2D): State {
+/**
+ * The names of a cell's state parts (`c`, `h` for the LSTM), or undefined for a state that is one
+ * tensor: read once from a zero state, so that unpacking a state makes no tensors to throw away.
+ */
+function statePartsOf<State>(cell: RNNCell<State>): string[] | undefined {
   const template = cell.zeroState(1);
   if (template instanceof tf.Tensor) {
     template.dispose();
-    return packed as State;
+    return undefined;
   }
-  const keys = Object.keys(template as object);
   tf.dispose(Object.values(template as object) as tf.Tensor[]);
-  const parts = tf.split(packed, keys.length, 1);
-  return Object.fromEntries(keys.map((key, i) => [key, parts[i]])) as State;
+  return Object.keys(template as object);
+}
+
+/** The state `packState` packed, in the structure `statePartsOf` read. */
+function unpackState<State>(parts: string[] | undefined, packed: tf.Tensor2D): State {
+  if (parts === undefined) return packed as State;
+  const split = tf.split(packed, parts.length, 1);
+  return Object.fromEntries(parts.map((key, i) => [key, split[i]])) as State;
 }
 
 interface Parts<State> {
@@ -73,12 +81,13 @@ interface Parts<State> {
 function graphsOf<State>({ cell, logitsLayer, optimizer, shards, clipNorm }: Parts<State>) {
   const cellVariables = cell.variables.map((v) => v.variable);
   const headVariables = [logitsLayer.weights, logitsLayer.biases];
+  const stateParts = statePartsOf(cell);
   // [batch, steps, nInputs], [batch, state] → [batch, state]: the cell over one chunk.
   const run = (x: tf.Tensor3D, s: tf.Tensor2D) =>
     inShards([x, s], shards, (xi: tf.Tensor3D, si: tf.Tensor2D) =>
-      packState(dynamicRnn(cell, xi, { initialState: unpackState(cell, si) }).states),
+      packState(dynamicRnn(cell, xi, { initialState: unpackState<State>(stateParts, si) }).states),
     );
-  const logitsOf = (s: tf.Tensor2D) => logitsLayer.apply(cell.outputOf(unpackState(cell, s)));
+  const logitsOf = (s: tf.Tensor2D) => logitsLayer.apply(cell.outputOf(unpackState<State>(stateParts, s)));
   const forward = traceStep((x: tf.Tensor3D, s: tf.Tensor2D) => tf.tidy(() => run(x, s)));
   const head = traceStep((s: tf.Tensor2D, y: tf.Tensor1D) => {
     const loss = () => tf.mean(sparseSoftmaxCrossEntropyWithLogits(y, logitsOf(s))) as tf.Scalar;
