@@ -48,6 +48,8 @@ export interface MemoryMonitorOptions {
   line?: TextLine;
   /** Where the chart goes; the cell output by default. */
   chart?: LiveFigure;
+  /** Clock in milliseconds, for the progress line; tests pass a fake one. */
+  now?: () => number;
 }
 
 /**
@@ -61,7 +63,7 @@ export function memoryMonitor(options: MemoryMonitorOptions): MemoryMonitor {
   const names = sequences.map((s) => s.name);
   const cost = (sequence: Sequence, cell: CellKind) => sequence.nSteps * STEP_COST[cell];
   const total = nBatches * sequences.reduce((sum, s) => sum + cells.reduce((c, cell) => c + cost(s, cell), 0), 0);
-  const progress = createProgress({ total, line: options.line, percent: true });
+  const progress = createProgress({ total, line: options.line, percent: true, now: options.now });
   const chart = options.chart ?? liveFigure(memoryFigure([], names, cells));
   const results: MemoryResult[] = [];
   let work = 0;

@@ -68,7 +68,7 @@ test('formatProgress can show the share done', () => {
   );
 });
 
-test('memoryMonitor weighs each step by its sequence length and cell, and redraws the chart after each setting', async () => {
+test('memoryMonitor labels the line with the setting, ends at 100%, and redraws the chart after each setting', async () => {
   const lines: string[] = [];
   const figures: Figure[] = [];
   const seqs: Sequence[] = [
@@ -97,4 +97,34 @@ test('memoryMonitor weighs each step by its sequence length and cell, and redraw
   assert.equal(figures.length, 4);
   assert.equal(monitor.results.length, 4);
   assert.deepEqual((figures[3]!.data[1] as ScatterTrace).y, [0.5, 0.5]);
+});
+
+test('memoryMonitor counts a step of 784 LSTM steps as 784 x 4 of work, so the share done follows the cost', async () => {
+  const lines: string[] = [];
+  let t = 0;
+  const seqs: Sequence[] = [
+    { name: '28 × 28', nSteps: 28, nInputs: 28 },
+    { name: '784 × 1', nSteps: 784, nInputs: 1 },
+  ];
+  const monitor = memoryMonitor({
+    sequences: seqs,
+    cells: ['basic', 'lstm'],
+    nBatches: 1,
+    line: { update: (text) => lines.push(text) },
+    chart: { update: () => Promise.resolve() },
+    now: () => (t += 1000), // a second a step: every step shows its line
+  });
+  // Work: 28 x 1 + 28 x 4 + 784 x 1 + 784 x 4 = 4060.
+  for (const [sequence, cell] of [
+    [seqs[0]!, 'basic'],
+    [seqs[0]!, 'lstm'],
+    [seqs[1]!, 'basic'],
+    [seqs[1]!, 'lstm'],
+  ] as const) {
+    await monitor.step(sequence, cell);
+  }
+  assert.deepEqual(
+    lines.slice(1).map((line) => /(\d+)%/.exec(line)?.[1]),
+    ['0', '3', '22', '100'],
+  );
 });
