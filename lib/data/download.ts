@@ -4,8 +4,6 @@
 // so an interrupted or bad download or copy never leaves a file that a later run would load.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
-import * as https from 'https';
 import * as path from 'path';
 import { Transform } from 'stream';
 import { pipeline } from 'stream/promises';
@@ -82,50 +80,45 @@ function describeNetworkError(err: NodeJS.ErrnoException): string {
   return err.code && !err.message.includes(err.code) ? `${err.code} ${err.message}` : err.message;
 }
 
-/** Resolves with a 200 response, following up to `redirects` redirects. */
-function get(url: string, timeoutMs: number, redirects = 5): Promise<http.IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      reject(new AttemptError('not a valid URL', false));
-      return;
-    }
-    const client = parsed.protocol === 'https:' ? https : parsed.protocol === 'http:' ? http : null;
-    if (client === null) {
-      reject(new AttemptError(`unsupported protocol ${parsed.protocol}`, false));
-      return;
-    }
-    // Covers DNS, connect and TLS: the socket's own timeout starts only once it exists.
-    const timer = setTimeout(
-      () => req.destroy(new AttemptError(`no response within ${timeoutMs} ms`, false)),
-      timeoutMs,
-    );
-    const req = client.get(parsed, (res) => {
-      clearTimeout(timer);
-      const status = res.statusCode ?? 0;
-      const location = res.headers.location;
-      if (status >= 300 && status < 400 && location !== undefined) {
-        res.resume();
-        if (redirects === 0) reject(new AttemptError('too many redirects', true));
-        else get(new URL(location, parsed).toString(), timeoutMs, redirects - 1).then(resolve, reject);
-        return;
-      }
-      if (status !== 200) {
-        res.resume();
-        reject(new AttemptError(`HTTP ${status} ${res.statusMessage ?? ''}`.trim(), true));
-        return;
-      }
-      // A body error before the reader attaches must not go unhandled; the reader still sees it.
-      res.on('error', () => undefined);
-      resolve(res);
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(err instanceof AttemptError ? err : new AttemptError(describeNetworkError(err), false));
-    });
-  });
+/** Why a fetch failed, from the system error beneath it when there is one ("ECONNREFUSED connect ..."). */
+function describeFetchError(err: unknown): string {
+  const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+  if (cause instanceof Error) return describeNetworkError(cause);
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Resolves with a 200 response; `fetch` follows redirects (up to 20). The first
+ * `timeoutMs` covers DNS, connect, TLS and the response's headers; `controller` also
+ * stops the body later (see `receive`): `AbortSignal.timeout` would bound the whole
+ * download and cut a slow one that is still moving. Asks for the file's own bytes: fetch
+ * would decode a compressed body, and the checksum is of the file as stored.
+ */
+async function get(url: string, timeoutMs: number, controller: AbortController): Promise<Response> {
+  const timer = setTimeout(
+    () => controller.abort(new AttemptError(`no response within ${timeoutMs} ms`, false)),
+    timeoutMs,
+  );
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: controller.signal, headers: { 'accept-encoding': 'identity' } });
+  } catch (e) {
+    if (e instanceof AttemptError) throw e;
+    const reason = describeFetchError(e);
+    throw new AttemptError(reason, /redirect/.test(reason));
+  } finally {
+    clearTimeout(timer);
+  }
+  const encoding = res.headers.get('content-encoding');
+  const problem =
+    res.status !== 200
+      ? `HTTP ${res.status} ${res.statusText}`.trim()
+      : encoding !== null && encoding !== 'identity'
+        ? `sent with Content-Encoding: ${encoding}, which fetch decodes: the bytes would not be the file's`
+        : null;
+  if (problem === null) return res;
+  await res.body?.cancel();
+  throw new AttemptError(problem, true);
 }
 
 /**
@@ -155,7 +148,7 @@ function hashing() {
   const sha256 = crypto.createHash('sha256');
   const md5 = crypto.createHash('md5');
   return {
-    update(chunk: Buffer): void {
+    update(chunk: Uint8Array): void {
       sha256.update(chunk);
       md5.update(chunk);
     },
@@ -183,12 +176,13 @@ interface Receiving {
 }
 
 /**
- * Writes the body of `res` to `handle`, hashing it, and fails if it stalls for `timeoutMs` or
- * ends short of its Content-Length.
+ * Writes `body` to `handle`, hashing it, and fails if it stalls for `timeoutMs` (aborting
+ * `controller`, which ends the body with that reason) or ends short of its Content-Length.
  * @returns the number of bytes received
  */
 async function receive(
-  res: http.IncomingMessage,
+  body: ReadableStream<Uint8Array>,
+  controller: AbortController,
   handle: fs.promises.FileHandle,
   hashes: ReturnType<typeof hashing>,
   r: Receiving,
@@ -197,11 +191,11 @@ async function receive(
   let idle: NodeJS.Timeout | undefined;
   const armIdle = () => {
     clearTimeout(idle);
-    idle = setTimeout(() => res.destroy(new AttemptError(`no data for ${r.timeoutMs} ms`, true)), r.timeoutMs);
+    idle = setTimeout(() => controller.abort(new AttemptError(`no data for ${r.timeoutMs} ms`, true)), r.timeoutMs);
   };
   armIdle();
   try {
-    for await (const chunk of res as AsyncIterable<Buffer>) {
+    for await (const chunk of body) {
       armIdle();
       hashes.update(chunk);
       received += chunk.length;
@@ -211,10 +205,7 @@ async function receive(
   } catch (e) {
     if (e instanceof AttemptError) throw e;
     const of = r.total === undefined ? '' : ` of ${r.total}`;
-    throw new AttemptError(
-      `connection lost after ${received}${of} bytes (${describeNetworkError(e as NodeJS.ErrnoException)})`,
-      true,
-    );
+    throw new AttemptError(`connection lost after ${received}${of} bytes (${describeFetchError(e)})`, true);
   } finally {
     clearTimeout(idle);
     // A line ended, whole or not, so that what is printed next starts on its own line.
@@ -235,9 +226,10 @@ async function fetchVerified(
   timeoutMs: number,
   progress: ProgressReporter | undefined,
 ): Promise<number> {
-  const res = await get(url, timeoutMs);
-  const lengthHeader = res.headers['content-length'];
-  const total = lengthHeader === undefined ? undefined : Number(lengthHeader);
+  const controller = new AbortController();
+  const res = await get(url, timeoutMs, controller);
+  const lengthHeader = res.headers.get('content-length');
+  const total = lengthHeader === null ? undefined : Number(lengthHeader);
   const tmp = temporaryPath(dest);
   let handle: fs.promises.FileHandle | undefined;
   let renamed = false;
@@ -245,7 +237,8 @@ async function fetchVerified(
     await fs.promises.mkdir(path.dirname(dest), { recursive: true });
     handle = await fs.promises.open(tmp, 'wx');
     const hashes = hashing();
-    const received = await receive(res, handle, hashes, { file, url, total, timeoutMs, progress });
+    if (res.body === null) throw new AttemptError('the response had no body', true);
+    const received = await receive(res.body, controller, handle, hashes, { file, url, total, timeoutMs, progress });
     const mismatch = hashes.mismatch(checksum, received);
     if (mismatch !== null) throw new AttemptError(`expected ${mismatch}`, true);
     await syncAndRename(handle, tmp, dest);
@@ -256,7 +249,7 @@ async function fetchVerified(
     if (e instanceof AttemptError) throw e;
     throw new AttemptError(`could not write ${dest}: ${describeNetworkError(e as NodeJS.ErrnoException)}`, true);
   } finally {
-    res.destroy();
+    controller.abort();
     await handle?.close().catch(() => undefined);
     if (!renamed) await removeQuietly(tmp);
   }

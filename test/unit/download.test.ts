@@ -28,6 +28,8 @@ const checksum: Checksum = {
   md5: crypto.createHash('md5').update(payload).digest('hex'),
   size: payload.length,
 };
+const gzipped = zlib.gzipSync(payload);
+const gzippedChecksum: Checksum = { sha256: crypto.createHash('sha256').update(gzipped).digest('hex') };
 const tiny = tempDir('mirror-');
 const served: Record<string, Buffer> = {};
 const requests: string[] = [];
@@ -39,9 +41,16 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = req.url ?? '';
   requests.push(url);
   const [, route, file] = url.split('/');
-  const body = route === 'mnist' ? served[file ?? ''] : payload;
+  const body = route === 'mnist' ? served[file ?? ''] : route === 'gz' ? gzipped : payload;
   if (route === 'redirect') {
     res.writeHead(302, { Location: `/good/${file}` }).end();
+  } else if (route === 'loop') {
+    res.writeHead(301, { Location: `/loop/${file}` }).end();
+  } else if (route === 'silent') {
+    // Accepts the connection and reads the request, but never answers.
+  } else if (route === 'encoded') {
+    // A .gz file sent as Apache's `AddEncoding x-gzip .gz` sends it: labelled as compressed in transit.
+    res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': gzipped.length }).end(gzipped);
   } else if (route === 'missing' || body === undefined) {
     res.writeHead(404).end();
   } else if (route === 'cut') {
@@ -172,6 +181,35 @@ test('a redirect is followed', () =>
   withCache(async (dir) => {
     const result = await downloadFile(name, dir, checksum, { mirrors: [`${base}/redirect/`], progress: false });
     assert.equal(result.bytes, payload.length);
+  }));
+
+test('a redirect loop fails that mirror after fetch gives up, as a server that answered', () =>
+  withCache(async (dir) => {
+    const err = await failure(downloadFile(name, dir, checksum, { mirrors: [`${base}/loop/`], progress: false }));
+    assert.match(err.attempts[0]?.reason ?? '', /redirect count exceeded/);
+    assert.equal(err.offline, false);
+    assert.deepEqual(fs.readdirSync(dir), []);
+  }));
+
+test('a mirror that accepts the connection but never answers times out, as one not reached', () =>
+  withCache(async (dir) => {
+    const err = await failure(
+      downloadFile(name, dir, checksum, { mirrors: [`${base}/silent/`], timeoutMs: 200, progress: false }),
+    );
+    assert.equal(err.attempts[0]?.reason, 'no response within 200 ms');
+    assert.equal(err.offline, true);
+    assert.deepEqual(fs.readdirSync(dir), []);
+  }));
+
+test('a .gz sent with Content-Encoding: gzip is refused with that reason, and the next mirror serves it', () =>
+  withCache(async (dir) => {
+    const result = await downloadFile(name, dir, gzippedChecksum, {
+      mirrors: [`${base}/encoded/`, `${base}/gz/`],
+      progress: false,
+    });
+    assert.equal(result.url, `${base}/gz/${name}`);
+    assert.match(result.failed[0]?.reason ?? '', /^sent with Content-Encoding: gzip, which fetch decodes/);
+    assert.deepEqual(fs.readFileSync(path.join(dir, name)), gzipped);
   }));
 
 test('a mirror that stops sending times out, and leaves nothing in the cache', () =>
