@@ -4,6 +4,7 @@
  * styles and names, and the checks on lists of digits.
  */
 
+import type { XAxisName, YAxisName } from 'plotly.js';
 import { round, type Axis, type Colorscale, type HeatmapTrace } from './plotly';
 
 // ---------------------------------------------------------------------------
@@ -39,8 +40,8 @@ export const NO_TICKS = { showticklabels: false, ticks: '' } as const satisfies 
 
 /** The names of one x/y axis pair: the traces' `x2`, `y2`, … and the layout's `xaxis2`, `yaxis2`, …. */
 export interface AxisPair {
-  x: string;
-  y: string;
+  x: XAxisName;
+  y: YAxisName;
   xaxis: `xaxis${string}`;
   yaxis: `yaxis${string}`;
 }
@@ -48,7 +49,13 @@ export interface AxisPair {
 /** The names of the `n`-th axis pair, 1-based; Plotly calls the first one `x`/`y`, without a number. */
 export function axisPair(n: number): AxisPair {
   const suffix = n === 1 ? '' : String(n);
-  return { x: `x${suffix}`, y: `y${suffix}`, xaxis: `xaxis${suffix}`, yaxis: `yaxis${suffix}` };
+  // A number known only when run: Plotly's types spell out x, x2 … x99, which TypeScript cannot check here.
+  return {
+    x: `x${suffix}` as XAxisName,
+    y: `y${suffix}` as YAxisName,
+    xaxis: `xaxis${suffix}`,
+    yaxis: `yaxis${suffix}`,
+  };
 }
 
 /** Where a plot area's pixels fall in Plotly's paper coordinates. */

@@ -35,6 +35,7 @@ import {
   type ScatterTrace,
   type Trace,
 } from './plotly';
+import type { Dash } from 'plotly.js';
 
 /** What `rowGradientFigure` plots: lib/model/row-gradients.ts's mean norms, before and after training. */
 export interface RowGradientChart {
@@ -136,7 +137,7 @@ function gridFor(nSteps: number, nInputs: number, nDigits: number): Grid {
 /** The two curves, `before` dashed and grey, `after` solid, against rows 1 … nSteps; values to 4 significant digits. */
 function curves(before: number[], after: number[]): ScatterTrace[] {
   const rows = oneTo(before.length);
-  const line = (name: string, values: number[], color: string, dash: string, symbol: string): ScatterTrace => ({
+  const line = (name: string, values: number[], color: string, dash: Dash, symbol: string): ScatterTrace => ({
     type: 'scatter',
     name,
     mode: 'lines+markers',

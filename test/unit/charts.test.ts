@@ -123,9 +123,9 @@ test('rowGradientFigure plots both curves against rows 1 … 28 on a log axis, h
   );
   assert.equal(before?.y[27], 1.3);
   assert.equal(before?.y[0], Number((1.3 * 0.9 ** 27).toPrecision(4)));
-  assert.match(before?.hovertemplate ?? '', /row %\{x\}.*freshly initialised: %\{y/);
+  assert.match(String(before?.hovertemplate ?? ''), /row %\{x\}.*freshly initialised: %\{y/);
   assert.equal(fig.layout.yaxis?.type, 'log');
-  const [low, high] = fig.layout.yaxis?.range ?? [NaN, NaN];
+  const [low, high] = (fig.layout.yaxis?.range ?? [NaN, NaN]) as [number, number];
   assert.ok(10 ** low <= Math.min(...fading) && 10 ** high >= 1.3, `log range [${low}, ${high}] covers the values`);
   const ticks = (fig.layout.yaxis?.tickvals ?? []) as number[];
   assert.ok(
@@ -156,7 +156,7 @@ test('rowGradientFigure draws each digit upright and the ink of its rows aligned
     Array.from({ length: 28 }, (_, t) => t >= 4 && t < 20),
   );
   assert.equal(ink.z[0]?.[10], 0.25);
-  assert.match(ink.hovertemplate ?? '', /a 3: row %\{x\}/);
+  assert.match(String(ink.hovertemplate ?? ''), /a 3: row %\{x\}/);
   const stripAxis = fig.layout[`xaxis${ink.xaxis?.slice(1)}`];
   assert.deepEqual(stripAxis?.domain, fig.layout.xaxis?.domain, 'strip and curves share the row axis');
   assert.deepEqual(stripAxis?.range, fig.layout.xaxis?.range);
