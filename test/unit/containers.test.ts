@@ -23,6 +23,14 @@ test("binder/Dockerfile starts with .devcontainer/Dockerfile's system, step for 
   assert.ok(binder.includes('RUN npm run setup'), 'Binder does not set the project up');
 });
 
+test("Binder's own launch finds JupyterLab: python3 from .venv, with jupyterlab 3 or newer", () => {
+  // BinderHub (helm-chart/binderhub/values.yaml, singleuser.cmd) runs `python3 -c …`, which
+  // imports jupyterlab and execs `jupyter-lab`, else `jupyter-notebook`, which .venv lacks.
+  assert.match(read('binder/Dockerfile'), /^ENV PATH=\$\{HOME\}\/\.venv\/bin:\$\{PATH\}$/m);
+  const lab = /^jupyterlab==(\d+)\./m.exec(read('requirements-jupyter.txt'));
+  assert.ok(lab && Number(lab[1]) >= 3, `expected jupyterlab>=3 pinned in requirements-jupyter.txt, got ${lab?.[0]}`);
+});
+
 test('devcontainer.json builds the Dockerfile beside it and runs the set-up on creation', () => {
   // JSON with comments, as VS Code reads it: drop // comments that start a line.
   const text = read('.devcontainer/devcontainer.json')
