@@ -4,8 +4,7 @@
  * styles and names, and the checks on lists of digits.
  */
 
-import type { XAxisName, YAxisName } from 'plotly.js';
-import { round, type Axis, type Colorscale, type HeatmapTrace } from './plotly';
+import { round, type Axis, type Colorscale, type HeatmapTrace, type XAxisName, type YAxisName } from './plotly';
 
 // ---------------------------------------------------------------------------
 // Colours.

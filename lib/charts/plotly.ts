@@ -23,6 +23,10 @@ export type Annotation = Partial<Plotly.Annotations> & { text: string; x: number
 export type Shape = Partial<Plotly.Shape>;
 export type Config = Partial<Plotly.Config>;
 export type Colorscale = Plotly.ColorScale;
+export type Dash = Plotly.Dash;
+/** An axis as a trace names it: `x`, `x2`, … `x99`. */
+export type XAxisName = Plotly.XAxisName;
+export type YAxisName = Plotly.YAxisName;
 
 /** A line or scatter trace, its points given as arrays. */
 export type ScatterTrace = Omit<Partial<Plotly.PlotData>, 'type' | 'x' | 'y' | 'mode' | 'text'> & {

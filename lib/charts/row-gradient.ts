@@ -30,12 +30,12 @@ import {
   round,
   type Annotation,
   type Axis,
+  type Dash,
   type Figure,
   type Layout,
   type ScatterTrace,
   type Trace,
 } from './plotly';
-import type { Dash } from 'plotly.js';
 
 /** What `rowGradientFigure` plots: lib/model/row-gradients.ts's mean norms, before and after training. */
 export interface RowGradientChart {
