@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Figure, ScatterTrace } from '../../lib/charts/plotly';
 import { memoryFigure, stepGradientFigure, type MemoryResult } from '../../lib/charts';
 import { formatProgress } from '../../lib/train/progress';
-import { memoryMonitor, type Sequence } from '../../lib/train/memory';
+import { memoryMonitor, type MemoryMonitorOptions, type Sequence } from '../../lib/train/memory';
 
 const sequences = ['28 × 28', '784 × 1'];
 
@@ -68,16 +68,18 @@ test('formatProgress can show the share done', () => {
   );
 });
 
+/** The two sequences and two cells both monitor tests run through. */
+const seqs: Sequence[] = [
+  { name: '28 × 28', nSteps: 28, nInputs: 28 },
+  { name: '784 × 1', nSteps: 784, nInputs: 1 },
+];
+const settings: Pick<MemoryMonitorOptions, 'sequences' | 'cells'> = { sequences: seqs, cells: ['basic', 'lstm'] };
+
 test('memoryMonitor labels the line with the setting, ends at 100%, and redraws the chart after each setting', async () => {
   const lines: string[] = [];
   const figures: Figure[] = [];
-  const seqs: Sequence[] = [
-    { name: '28 × 28', nSteps: 28, nInputs: 28 },
-    { name: '784 × 1', nSteps: 784, nInputs: 1 },
-  ];
   const monitor = memoryMonitor({
-    sequences: seqs,
-    cells: ['basic', 'lstm'],
+    ...settings,
     nBatches: 2,
     line: { update: (text) => lines.push(text) },
     chart: { update: (figure) => (figures.push(figure), Promise.resolve()) },
@@ -102,13 +104,8 @@ test('memoryMonitor labels the line with the setting, ends at 100%, and redraws 
 test('memoryMonitor counts a step of 784 LSTM steps as 784 x 4 of work, so the share done follows the cost', async () => {
   const lines: string[] = [];
   let t = 0;
-  const seqs: Sequence[] = [
-    { name: '28 × 28', nSteps: 28, nInputs: 28 },
-    { name: '784 × 1', nSteps: 784, nInputs: 1 },
-  ];
   const monitor = memoryMonitor({
-    sequences: seqs,
-    cells: ['basic', 'lstm'],
+    ...settings,
     nBatches: 1,
     line: { update: (text) => lines.push(text) },
     chart: { update: () => Promise.resolve() },
